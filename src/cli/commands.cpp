@@ -1,0 +1,16 @@
+// SPDX-License-Identifier: MIT
+#include "cli/commands.hpp"
+
+namespace ioncycle::cli {
+
+const std::vector<Command>& commands() {
+  static const std::vector<Command> list = {
+      {run_spec(), &run_run},
+      {info_spec(), &run_info},
+      {convert_spec(), &run_convert},
+      {model_info_spec(), &run_model_info},
+  };
+  return list;
+}
+
+}  // namespace ioncycle::cli

@@ -1,0 +1,172 @@
+// SPDX-License-Identifier: MIT
+#include "potentials/model_file.hpp"
+
+#include <torch/script.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <unordered_map>
+
+#include "core/elements.hpp"
+#include "core/error.hpp"
+#include "core/strings.hpp"
+
+namespace ioncycle::potentials {
+
+namespace {
+
+// Keys of a SevenNet deployed model's extra files (sevenn/scripts/deploy.py, 0.13.0). The map
+// must be pre-seeded: torch::jit::load only fills keys that are already present.
+constexpr const char* kSevenNetKeys[] = {"chemical_symbols_to_index", "cutoff", "num_species",
+                                          "model_type", "version", "dtype", "time", "flashTP",
+                                          "oeq", "comm_size"};
+constexpr const char* kAbsent = "\x01" "absent";  // cannot be a real metadata value
+
+std::string first_line(const std::string& s) {
+  const auto nl = s.find('\n');
+  return nl == std::string::npos ? s : s.substr(0, nl);
+}
+
+// TorchScript archives are zip files; a quick magic-number check gives a clearer message than
+// libtorch's for the common mistakes (an extxyz, a .model pickle, an empty file).
+bool looks_like_zip(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  char magic[4] = {};
+  in.read(magic, 4);
+  return in.gcount() == 4 && magic[0] == 'P' && magic[1] == 'K' && magic[2] == 3 && magic[3] == 4;
+}
+
+ModelInfo describe_sevennet(const std::string& path, const std::unordered_map<std::string, std::string>& extra) {
+  ModelInfo info;
+  info.path = path;
+  info.format = ModelFormat::sevennet;
+  for (const auto& [k, v] : extra) {
+    if (v != kAbsent) info.metadata[k] = v;
+  }
+  const SourceLocation where{path, 0, 0};
+  if (info.metadata.count("oeq") && info.metadata["oeq"] == "yes") {
+    throw InputError(where, "this SevenNet model was deployed with OpenEquivariance (oeq = yes), "
+                            "which needs a custom autograd extension ioncycle does not load",
+                     "redeploy it without -oeq: sevenn_get_model CHECKPOINT");
+  }
+  if (info.metadata.count("flashTP") && info.metadata["flashTP"] == "yes") {
+    throw InputError(where, "this SevenNet model was deployed with flashTP, which needs a special "
+                            "CUDA extension ioncycle does not load",
+                     "redeploy it without -flashTP: sevenn_get_model CHECKPOINT");
+  }
+  for (const char* key : {"chemical_symbols_to_index", "cutoff"}) {
+    if (!info.metadata.count(key)) {
+      throw InputError(where, std::string("SevenNet model metadata lack '") + key + "'",
+                       "deploy the model with sevenn's own `sevenn_get_model`");
+    }
+  }
+  // The symbol string keeps a trailing space (deploy.py discards the result of .strip()).
+  for (const auto tok : core::split_whitespace(info.metadata["chemical_symbols_to_index"])) {
+    const std::string sym(tok);
+    if (!core::find_atomic_number(sym)) {
+      throw InputError(where, "SevenNet model lists an unknown element '" + sym + "'");
+    }
+    info.elements.push_back(sym);
+  }
+  if (info.elements.empty()) throw InputError(where, "SevenNet model lists no elements");
+  const auto cutoff = core::parse_double(core::trim(info.metadata["cutoff"]));
+  if (!cutoff || *cutoff <= 0.0) {
+    throw InputError(where, "SevenNet model has an invalid cutoff '" + info.metadata["cutoff"] + "'");
+  }
+  info.cutoff = *cutoff;
+  const std::string dtype = info.metadata.count("dtype") ? info.metadata["dtype"] : "single";
+  info.dtype = (dtype == "double" || dtype == "float64") ? "float64" : "float32";
+  return info;
+}
+
+ModelInfo describe_mace(const std::string& path, torch::jit::Module& module) {
+  ModelInfo info;
+  info.path = path;
+  info.format = ModelFormat::mace;
+  const SourceLocation where{path, 0, 0};
+  const auto numbers = module.attr("atomic_numbers").toTensor().to(torch::kLong).contiguous();
+  std::ostringstream zs;
+  for (int64_t i = 0; i < numbers.numel(); ++i) {
+    const auto z = static_cast<int>(numbers[i].item<int64_t>());
+    if (z < 1 || z > core::max_atomic_number()) {
+      throw InputError(where, "MACE model lists an invalid atomic number " + std::to_string(z));
+    }
+    info.elements.emplace_back(core::symbol(z));
+    zs << (i ? " " : "") << z;
+  }
+  info.metadata["atomic_numbers"] = zs.str();
+  info.cutoff = module.attr("r_max").toTensor().item<double>();
+  info.metadata["r_max"] = core::format_double(info.cutoff);
+  if (module.hasattr("num_interactions")) {
+    info.metadata["num_interactions"] = std::to_string(module.attr("num_interactions").toTensor().item<int64_t>());
+  }
+  if (module.hasattr("head")) {
+    info.metadata["head"] = std::to_string(module.attr("head").toTensor().item<int64_t>());
+  }
+  info.dtype = "float64";
+  for (const auto& p : module.named_parameters(/*recurse=*/true)) {
+    if (p.name == "model.node_embedding.linear.weight") {
+      info.dtype = p.value.scalar_type() == torch::kFloat ? "float32" : "float64";
+      break;
+    }
+  }
+  if (!(info.cutoff > 0.0)) throw InputError(where, "MACE model has a non-positive r_max");
+  return info;
+}
+
+}  // namespace
+
+std::string_view format_name(ModelFormat format) {
+  switch (format) {
+    case ModelFormat::sevennet: return "sevennet";
+    case ModelFormat::mace: return "mace";
+  }
+  return "unknown";
+}
+
+std::string_view libtorch_version() { return IONCYCLE_TORCH_VERSION; }
+
+ModelInfo inspect_model(const std::string& path) {
+  namespace fs = std::filesystem;
+  const SourceLocation where{path, 0, 0};
+  std::error_code ec;
+  if (!fs::exists(path, ec)) {
+    throw InputError(where, "model file not found",
+                     "the default model is deployed by scripts/setup into models/sevennet-0.pt");
+  }
+  if (!fs::is_regular_file(path, ec)) throw InputError(where, "model path is not a regular file");
+  if (!looks_like_zip(path)) {
+    throw InputError(where, "not a TorchScript model file (TorchScript files are zip archives)",
+                     "export SevenNet models with `sevenn_get_model` and MACE models with "
+                     "`mace_create_lammps_model --format libtorch`");
+  }
+  std::unordered_map<std::string, std::string> extra;
+  for (const char* key : kSevenNetKeys) extra[key] = kAbsent;
+  torch::jit::Module module;
+  try {
+    module = torch::jit::load(path, torch::kCPU, extra);
+  } catch (const c10::Error& e) {
+    throw InputError(where, "libtorch cannot load this file as TorchScript: " + first_line(e.what_without_backtrace()),
+                     "the file may be corrupt, or saved by a newer torch than ioncycle's libtorch " +
+                         std::string(libtorch_version()));
+  }
+  try {
+    if (extra["model_type"] != kAbsent) {
+      if (extra["model_type"] != "E3_equivariant_model") {
+        throw InputError(where, "SevenNet model_type '" + extra["model_type"] +
+                                    "' is not supported (expected E3_equivariant_model)");
+      }
+      return describe_sevennet(path, extra);
+    }
+    if (module.hasattr("atomic_numbers") && module.hasattr("r_max")) return describe_mace(path, module);
+  } catch (const c10::Error& e) {
+    throw BackendError("libtorch", "reading metadata of '" + path + "': " + first_line(e.what_without_backtrace()));
+  }
+  throw InputError(where, "TorchScript file of unknown format: it has neither SevenNet metadata "
+                          "(extra file 'model_type') nor MACE buffers ('atomic_numbers', 'r_max')",
+                   "deploy SevenNet models with `sevenn_get_model`, MACE models with "
+                   "`mace_create_lammps_model --format libtorch`");
+}
+
+}  // namespace ioncycle::potentials

@@ -1,0 +1,48 @@
+// SPDX-License-Identifier: MIT
+//
+// Recognizing and describing a machine-learned potential saved as a TorchScript file, without
+// evaluating it. The format is decided from the file's own metadata, never from its name:
+//   - SevenNet deployed serial model (pair_style e3gnn): TorchScript extra files, model_type
+//     "E3_equivariant_model", chemical_symbols_to_index, cutoff, dtype ("single" = float32).
+//   - MACE exported for LAMMPS (mace_create_lammps_model): registered buffers atomic_numbers,
+//     r_max, num_interactions; dtype from the parameter model.node_embedding.linear.weight.
+// See shared MLIP-FORMATS.md §1-2. Anything else is an InputError saying which metadata were
+// looked for. Loading runs on the CPU; the caller picks the device when it builds a Potential.
+//
+// Thread-safety: inspect_model() may be called from any thread; it loads its own module copy.
+#pragma once
+
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace ioncycle::potentials {
+
+enum class ModelFormat { sevennet, mace };
+
+/// What a model file says about itself.
+struct ModelInfo {
+  std::string path;
+  ModelFormat format = ModelFormat::sevennet;
+  /// Element symbols the model supports, in the model's own type-index order.
+  std::vector<std::string> elements;
+  /// Radial cutoff in Å.
+  double cutoff = 0.0;
+  /// "float32" or "float64".
+  std::string dtype;
+  /// All metadata as text (SevenNet extra files; MACE buffers), for `ioncycle model info`.
+  std::map<std::string, std::string> metadata;
+};
+
+[[nodiscard]] std::string_view format_name(ModelFormat format);
+
+/// Load `path` with libtorch and read its metadata. Throws InputError for a missing file, a file
+/// that is not TorchScript, a TorchScript file of unknown format, or missing/invalid metadata
+/// (each naming the file and what was wrong); BackendError for other libtorch failures.
+[[nodiscard]] ModelInfo inspect_model(const std::string& path);
+
+/// Version of the libtorch ioncycle was built with (e.g. "2.11.0+cu130").
+[[nodiscard]] std::string_view libtorch_version();
+
+}  // namespace ioncycle::potentials

@@ -1,0 +1,60 @@
+// SPDX-License-Identifier: MIT
+#include "testing.hpp"
+
+#include <sys/wait.h>
+
+#include <array>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <stdexcept>
+
+namespace ioncycle::testing {
+
+std::string data_path(const std::string& name) { return std::string(IONCYCLE_TEST_DATA_DIR) + "/" + name; }
+
+std::string temp_dir(const std::string& prefix) {
+  std::string tmpl = (std::filesystem::temp_directory_path() / ("ioncycle-" + prefix + "-XXXXXX")).string();
+  if (::mkdtemp(tmpl.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
+  return tmpl;
+}
+
+CommandResult run_command(const std::string& command_line) {
+  CommandResult result;
+  const std::string cmd = command_line + " 2>&1";
+  FILE* pipe = ::popen(cmd.c_str(), "r");
+  if (pipe == nullptr) throw std::runtime_error("popen failed: " + command_line);
+  std::array<char, 4096> buf{};
+  std::size_t n = 0;
+  while ((n = std::fread(buf.data(), 1, buf.size(), pipe)) > 0) result.output.append(buf.data(), n);
+  const int status = ::pclose(pipe);
+  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  return result;
+}
+
+std::string shell_quote(const std::string& s) {
+  std::string q = "'";
+  for (const char c : s) {
+    if (c == '\'') q += "'\\''";
+    else q += c;
+  }
+  return q + "'";
+}
+
+std::string ioncycle_binary() { return IONCYCLE_BINARY; }
+std::string python() { return IONCYCLE_PYTHON; }
+
+CommandResult run_python(const std::string& script, const std::string& args) {
+  const std::string dir = temp_dir("py");
+  const std::string path = dir + "/script.py";
+  {
+    std::ofstream out(path);
+    out << script;
+  }
+  auto result = run_command(shell_quote(python()) + " " + shell_quote(path) + (args.empty() ? "" : " " + args));
+  std::filesystem::remove_all(dir);
+  return result;
+}
+
+}  // namespace ioncycle::testing

@@ -1,0 +1,33 @@
+// SPDX-License-Identifier: MIT
+//
+// Shared helpers for the Catch2 tests: paths to test data and the build, temporary
+// directories, and running the ioncycle binary or the venv's Python.
+#pragma once
+
+#include <string>
+
+namespace ioncycle::testing {
+
+/// tests/data/<name>
+[[nodiscard]] std::string data_path(const std::string& name);
+/// A fresh, empty temporary directory (removed at process exit is not guaranteed).
+[[nodiscard]] std::string temp_dir(const std::string& prefix);
+
+struct CommandResult {
+  int exit_code = -1;
+  std::string output;  ///< stdout and stderr together
+};
+/// Run a shell command line, capturing its output.
+[[nodiscard]] CommandResult run_command(const std::string& command_line);
+/// Quote a string for /bin/sh.
+[[nodiscard]] std::string shell_quote(const std::string& s);
+/// Path of the ioncycle executable built with the tests.
+[[nodiscard]] std::string ioncycle_binary();
+/// Path of the venv's Python.
+[[nodiscard]] std::string python();
+/// Run `script` (Python source) with the venv's Python and the given already-quoted arguments.
+/// The script is written to a temporary file first: TorchScript needs real source files to
+/// compile classes, which `python -c` does not provide.
+[[nodiscard]] CommandResult run_python(const std::string& script, const std::string& args = {});
+
+}  // namespace ioncycle::testing
