@@ -8,13 +8,14 @@ namespace ioncycle::cli {
 
 CommandSpec convert_spec() {
   return {"convert", "IN OUT",
-          "convert a structure file to another format (extxyz, POSCAR, LAMMPS data)",
+          "convert between structure and trajectory formats (extxyz, POSCAR, LAMMPS data, H5MD)",
           "Formats are taken from the file names (*.xyz/*.extxyz, POSCAR*/CONTCAR*/*.vasp,\n"
-          "*.data/*.lmp) unless given. Every frame is converted when OUT holds several frames\n"
-          "(extxyz); otherwise the last frame, or the one --frame names. The output is written to a\n"
-          "temporary file and renamed, so OUT is never left half-written.",
-          {{"from", "FMT", "input format (extxyz, poscar)"},
-           {"format", "FMT", "output format (extxyz, poscar, lammps-data)"},
+          "*.data/*.lmp, *.h5/*.h5md) unless given. Every frame is converted when OUT holds several\n"
+          "frames (extxyz, H5MD), each with its own atom count; otherwise the last frame, or the one\n"
+          "--frame names. The output is written to a temporary file and renamed, so OUT is never\n"
+          "left half-written. LAMMPS data files are written only.",
+          {{"from", "FMT", "input format (extxyz, poscar, h5md)"},
+           {"format", "FMT", "output format (extxyz, poscar, lammps-data, h5md)"},
            {"frame", "N", "convert only this frame (0 = first, -1 = last)"}},
           2, 2};
 }

@@ -11,9 +11,9 @@ namespace ioncycle::cli {
 CommandSpec info_spec() {
   return {"info", "STRUCTURE",
           "describe a structure: composition, cell, volume, density, closest pair of atoms",
-          "STRUCTURE is an extended XYZ or POSCAR file. For a multi-frame file the last frame is\n"
+          "STRUCTURE is an extended XYZ, POSCAR or H5MD file. For a multi-frame file the last frame is\n"
           "described unless --frame says otherwise (0 = first, -1 = last).",
-          {{"format", "FMT", "input format (extxyz, poscar); default: from the file name"},
+          {{"format", "FMT", "input format (extxyz, poscar, h5md); default: from the file name"},
            {"frame", "N", "frame to describe (default -1, the last)"},
            {"json", "", "print a JSON object instead of text"}},
           1, 1};

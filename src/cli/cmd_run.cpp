@@ -17,6 +17,7 @@
 #include "cli/describe.hpp"
 #include "cli/frame_select.hpp"
 #include "cli/paths.hpp"
+#include "cli/run_directory.hpp"
 #include "core/config.hpp"
 #include "core/elements.hpp"
 #include "core/error.hpp"
@@ -103,17 +104,6 @@ RunSettings read_settings(const core::ConfigTable& root, const std::string& toml
   }
   root.reject_unknown_keys();
   return s;
-}
-
-// A fresh directory name: `dir`, or `dir-2`, `dir-3`, ... if it exists, so no earlier run is
-// overwritten.
-std::string fresh_directory(const std::string& dir) {
-  std::error_code ec;
-  if (!fs::exists(dir, ec)) return dir;
-  for (int k = 2;; ++k) {
-    const std::string candidate = dir + "-" + std::to_string(k);
-    if (!fs::exists(candidate, ec)) return candidate;
-  }
 }
 
 std::string resolved_toml(const RunSettings& s) {

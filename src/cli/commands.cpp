@@ -6,6 +6,7 @@ namespace ioncycle::cli {
 const std::vector<Command>& commands() {
   static const std::vector<Command> list = {
       {run_spec(), &run_run},
+      {md_spec(), &run_md},
       {info_spec(), &run_info},
       {convert_spec(), &run_convert},
       {model_info_spec(), &run_model_info},

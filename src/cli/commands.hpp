@@ -32,10 +32,12 @@ int run_info(const ParsedArgs& args, const Context& ctx);
 int run_convert(const ParsedArgs& args, const Context& ctx);
 int run_model_info(const ParsedArgs& args, const Context& ctx);
 int run_run(const ParsedArgs& args, const Context& ctx);
+int run_md(const ParsedArgs& args, const Context& ctx);
 
 CommandSpec info_spec();
 CommandSpec convert_spec();
 CommandSpec model_info_spec();
 CommandSpec run_spec();
+CommandSpec md_spec();
 
 }  // namespace ioncycle::cli

@@ -115,6 +115,13 @@ constexpr std::array unit_table{
     UnitSpec{"nm/ps", Dim::velocity, nm / ps, true},
     UnitSpec{"m/s", Dim::velocity, metre_per_second, true},
     UnitSpec{"km/s", Dim::velocity, 1.0e3 * metre_per_second, true},
+
+    UnitSpec{"1/A", Dim::inverse_length, 1.0 / angstrom, true},
+    UnitSpec{"/A", Dim::inverse_length, 1.0 / angstrom, false},
+    UnitSpec{"A^-1", Dim::inverse_length, 1.0 / angstrom, false},
+    UnitSpec{"1/Ang", Dim::inverse_length, 1.0 / angstrom, false},
+    UnitSpec{"1/nm", Dim::inverse_length, 1.0 / nm, true},
+    UnitSpec{"1/bohr", Dim::inverse_length, 1.0 / bohr, true},
 };
 
 const UnitSpec* find_unit(std::string_view normalized) {
@@ -267,6 +274,7 @@ std::string_view dimension_name(Dimension dim) {
     case Dim::force: return "force";
     case Dim::velocity: return "velocity";
     case Dim::ion_rate: return "ion rate";
+    case Dim::inverse_length: return "inverse length";
   }
   return "quantity";
 }
@@ -284,6 +292,7 @@ std::string_view example(Dimension dim) {
     case Dim::force: return "\"0.05 eV/A\"";
     case Dim::velocity: return "\"0.01 A/fs\"";
     case Dim::ion_rate: return "\"1 ion / 2 ps\"";
+    case Dim::inverse_length: return "\"1.5 1/A\"";
   }
   return "";
 }
@@ -301,6 +310,7 @@ std::string_view internal_unit(Dimension dim) {
     case Dim::force: return "eV/Å";
     case Dim::velocity: return "Å/fs";
     case Dim::ion_rate: return "ion/fs";
+    case Dim::inverse_length: return "1/Å";
   }
   return "";
 }
@@ -389,6 +399,7 @@ std::string format_quantity(double internal_value, Dimension dim) {
     case Dim::force: units = {"eV/A"}; break;
     case Dim::velocity: units = {"A/fs"}; break;
     case Dim::ion_rate: units = {"ion/ps", "ion/fs"}; break;
+    case Dim::inverse_length: units = {"1/A"}; break;
   }
   if (!std::isfinite(x)) return core::format_double(x) + " " + std::string(units.back());
 

@@ -3,7 +3,8 @@
 // Physical units and the parsing of dimensional values written by users ("1 fs", "300 K",
 // "1 ion / 2 ps"). Internally ioncycle works in one coherent set of units:
 //   length Å, time fs, energy eV, mass amu (g/mol), temperature K, charge e, voltage V,
-//   pressure and stress eV/Å³, force eV/Å, velocity Å/fs, rate of ion events ions/fs.
+//   pressure and stress eV/Å³, force eV/Å, velocity Å/fs, rate of ion events ions/fs,
+//   inverse length 1/Å.
 // parse_quantity() converts a user string to these internal units; format_quantity() goes back
 // for reports. A number without a unit, an unknown unit, or a unit of the wrong kind is an
 // InputError (without location: the caller, usually ConfigTable, adds file:line:column) whose
@@ -29,6 +30,7 @@ enum class Dimension {
   force,
   velocity,
   ion_rate,     ///< ion events per time, e.g. "1 ion / 2 ps"
+  inverse_length,  ///< e.g. the Morse width parameter alpha, "1.5 1/A"
 };
 
 // Conversion factors: multiply a value in the named unit to get internal units.

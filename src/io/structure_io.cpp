@@ -2,17 +2,27 @@
 //
 // Format names, format guessing from file names, and dispatch to the per-format readers and
 // writers. Files are checked here (missing, a directory, unreadable) so that every reader sees
-// an open stream and reports only problems of content.
+// an open stream and reports only problems of content. H5MD files go through the HDF5 library
+// (h5md_reader.hpp, h5md_writer.hpp), which needs a path rather than a stream.
 #include "io/structure_io.hpp"
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
 #include <array>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <optional>
+#include <variant>
 
 #include "core/error.hpp"
 #include "core/strings.hpp"
 #include "io/atomic_file.hpp"
 #include "io/extxyz.hpp"
+#include "io/h5md_reader.hpp"
+#include "io/h5md_writer.hpp"
 #include "io/lammps_data.hpp"
 #include "io/poscar.hpp"
 
@@ -27,7 +37,7 @@ struct FormatName {
   Format format;
 };
 
-constexpr std::array<FormatName, 7> kFormatNames{{
+constexpr std::array<FormatName, 9> kFormatNames{{
     {"extxyz", Format::extxyz},
     {"xyz", Format::extxyz},
     {"poscar", Format::poscar},
@@ -35,6 +45,8 @@ constexpr std::array<FormatName, 7> kFormatNames{{
     {"lammps-data", Format::lammps_data},
     {"lammps_data", Format::lammps_data},
     {"data", Format::lammps_data},
+    {"h5md", Format::h5md},
+    {"h5", Format::h5md},
 }};
 
 std::string accepted_names() {
@@ -48,7 +60,100 @@ std::string accepted_names() {
 
 const std::string kFormatHint =
     "name the format explicitly (--format on the command line, format = \"...\" under "
-    "[structure]): extxyz, poscar or lammps-data";
+    "[structure]): extxyz, poscar, lammps-data or h5md";
+
+// The per-frame values H5MD keeps from a Frame's info: real and integer scalars and arrays
+// become observables (integers stored as reals); step and time have their own datasets;
+// strings and booleans have no H5MD counterpart and are dropped.
+std::vector<H5mdObservable> observables_of(const Frame& frame, const std::string& particle_group) {
+  std::vector<H5mdObservable> out;
+  for (const auto& [name, value] : frame.info) {
+    if (name == "step" || name == "time" || name == particle_group || name.find('/') != std::string::npos) {
+      continue;
+    }
+    H5mdObservable o{name, {}, {}};
+    if (const auto* d = std::get_if<double>(&value)) o.value = {*d};
+    else if (const auto* i = std::get_if<std::int64_t>(&value)) o.value = {static_cast<double>(*i)};
+    else if (const auto* dv = std::get_if<std::vector<double>>(&value)) o.value = *dv;
+    else if (const auto* iv = std::get_if<std::vector<std::int64_t>>(&value))
+      o.value.assign(iv->begin(), iv->end());
+    if (!o.value.empty()) out.push_back(std::move(o));
+  }
+  return out;
+}
+
+std::optional<double> numeric_info(const Frame& frame, const std::string& key) {
+  const auto it = frame.info.find(key);
+  if (it == frame.info.end()) return std::nullopt;
+  if (const auto* d = std::get_if<double>(&it->second)) return *d;
+  if (const auto* i = std::get_if<std::int64_t>(&it->second)) return static_cast<double>(*i);
+  return std::nullopt;
+}
+
+// Frames to an H5MD file, written under a temporary name and renamed into place like every
+// other format. Steps come from info "step" when every frame has one and they increase (H5MD
+// requires increasing steps), else they are the frame indices; times from info "time" (fs)
+// when every frame has one, else NaN. Velocities and forces are written when every frame has
+// them.
+void write_h5md_file(const std::string& path, const std::vector<Frame>& frames) {
+  H5mdWriterOptions options;
+  options.write_velocities =
+      std::all_of(frames.begin(), frames.end(), [](const Frame& f) { return f.has_velocities; });
+  options.write_forces = std::all_of(frames.begin(), frames.end(), [](const Frame& f) { return f.has_forces; });
+  std::vector<std::int64_t> steps;
+  for (const auto& f : frames) {
+    const auto it = f.info.find("step");
+    const auto* step = it == f.info.end() ? nullptr : std::get_if<std::int64_t>(&it->second);
+    if (step == nullptr || (!steps.empty() && *step <= steps.back())) {
+      steps.clear();
+      break;
+    }
+    steps.push_back(*step);
+  }
+  if (steps.empty()) {
+    for (std::size_t k = 0; k < frames.size(); ++k) steps.push_back(static_cast<std::int64_t>(k));
+  }
+  const bool have_times = std::all_of(frames.begin(), frames.end(),
+                                     [](const Frame& f) { return numeric_info(f, "time").has_value(); });
+
+  const fs::path target(path);
+  const fs::path dir = target.has_parent_path() ? target.parent_path() : fs::path(".");
+  if (!fs::is_directory(dir)) {
+    throw InputError(SourceLocation{path, 0, 0}, "cannot write: directory '" + dir.string() + "' does not exist");
+  }
+  // pid plus a counter, as write_file_atomically does, so concurrent writes never share a name.
+  static thread_local unsigned counter = 0;
+  const fs::path tmp = dir / ("." + target.filename().string() + ".tmp." + std::to_string(::getpid()) + ".h5." +
+                              std::to_string(counter++));
+  try {
+    auto writer = H5mdWriter::create(tmp.string(), options);
+    for (std::size_t k = 0; k < frames.size(); ++k) {
+      const double time = have_times ? *numeric_info(frames[k], "time") : std::nan("");
+      const auto obs = observables_of(frames[k], options.particle_group);
+      writer.append_frame(frames[k].system, steps[k], time, obs);
+    }
+    writer.close();
+    // fsync before the rename, as write_file_atomically does, so that after a system crash the
+    // renamed file has its data rather than zero length.
+    const int fd = ::open(tmp.c_str(), O_RDONLY);
+    if (fd >= 0) {
+      ::fsync(fd);
+      ::close(fd);
+    }
+    std::error_code ec;
+    fs::rename(tmp, target, ec);
+    if (ec) throw InputError(SourceLocation{path, 0, 0}, "cannot rename temporary file into place: " + ec.message());
+  } catch (const InputError& e) {
+    std::error_code ignored;
+    fs::remove(tmp, ignored);
+    // Errors name the temporary file the writer saw; the user asked for `path`.
+    throw InputError(SourceLocation{path, 0, 0}, e.message(), e.hint());
+  } catch (...) {
+    std::error_code ignored;
+    fs::remove(tmp, ignored);
+    throw;
+  }
+}
 
 }  // namespace
 
@@ -71,10 +176,11 @@ Format guess_format(const std::string& path) {
   if (ext == ".xyz" || ext == ".extxyz") return Format::extxyz;
   if (ext == ".vasp" || ext == ".poscar") return Format::poscar;
   if (ext == ".data" || ext == ".lmp" || ext == ".lammps") return Format::lammps_data;
+  if (ext == ".h5" || ext == ".h5md") return Format::h5md;
   // VASP names its files by role, not by extension: POSCAR, CONTCAR, POSCAR_relaxed, CONTCAR.3.
   if (file.rfind("poscar", 0) == 0 || file.rfind("contcar", 0) == 0) return Format::poscar;
   throw InputError(SourceLocation{path, 0, 0}, "cannot tell the structure format from the file name",
-                   "use a name ending in .extxyz, .xyz, .vasp or .data, or starting with POSCAR or "
+                   "use a name ending in .extxyz, .xyz, .vasp, .data or .h5, or starting with POSCAR or "
                    "CONTCAR; or " + kFormatHint);
 }
 
@@ -83,11 +189,12 @@ std::string_view format_name(Format format) {
     case Format::extxyz: return "extxyz";
     case Format::poscar: return "poscar";
     case Format::lammps_data: return "lammps-data";
+    case Format::h5md: return "h5md";
   }
   return "unknown";
 }
 
-bool supports_multiple_frames(Format format) { return format == Format::extxyz; }
+bool supports_multiple_frames(Format format) { return format == Format::extxyz || format == Format::h5md; }
 
 bool can_read(Format format) { return format != Format::lammps_data; }
 
@@ -108,12 +215,18 @@ std::vector<Frame> read_frames(const std::string& path, std::optional<Format> fo
   if (fs::is_directory(path, ec)) {
     throw InputError(SourceLocation{path, 0, 0}, "'" + path + "' is a directory, not a structure file");
   }
+  if (f == Format::h5md) {
+    auto frames = H5mdReader::open(path).read_all();
+    if (frames.empty()) throw InputError(SourceLocation{path, 0, 0}, "the H5MD file holds no complete frame");
+    return frames;
+  }
   std::ifstream in(path, std::ios::binary);
   if (!in) throw InputError(SourceLocation{path, 0, 0}, "cannot open '" + path + "' for reading", "check its permissions");
   switch (f) {
     case Format::extxyz: return read_extxyz(in, path);
     case Format::poscar: return {read_poscar(in, path)};
-    case Format::lammps_data: break;
+    case Format::lammps_data:
+    case Format::h5md: break;
   }
   return {};
 }
@@ -133,13 +246,18 @@ void write_frames(const std::string& path, const std::vector<Frame>& frames, std
     throw InputError(SourceLocation{path, 0, 0},
                      "a " + std::string(format_name(f)) + " file holds one structure, but " +
                          std::to_string(frames.size()) + " frames were given",
-                     "write a trajectory as extxyz, or one file per frame");
+                     "write a trajectory as extxyz or h5md, or one file per frame");
+  }
+  if (f == Format::h5md) {
+    write_h5md_file(path, frames);
+    return;
   }
   write_file_atomically(path, [&](std::ostream& out) {
     switch (f) {
       case Format::extxyz: write_extxyz(out, frames); break;
       case Format::poscar: write_poscar(out, frames.front()); break;
       case Format::lammps_data: write_lammps_data(out, frames.front()); break;
+      case Format::h5md: break;
     }
   });
 }

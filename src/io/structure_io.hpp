@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 //
 // Reading and writing structure files by format: extended XYZ (multi-frame, ASE-compatible),
-// VASP POSCAR/CONTCAR (VASP 5), and LAMMPS data files (write only, atom_style atomic).
+// VASP POSCAR/CONTCAR (VASP 5), LAMMPS data files (write only, atom_style atomic), and H5MD
+// trajectories (multi-frame, variable atom count; h5md_writer.hpp, h5md_reader.hpp).
 //
 // Every reader reports a malformed file as an InputError with file and line (and column where
 // it helps) and never crashes. Every writer writes to a temporary file in the same directory
@@ -18,13 +19,14 @@
 
 namespace ioncycle::io {
 
-enum class Format { extxyz, poscar, lammps_data };
+enum class Format { extxyz, poscar, lammps_data, h5md };
 
 /// Format from a name given by the user ("extxyz", "xyz", "poscar", "vasp", "lammps-data",
-/// "lammps_data", "data"); InputError listing the accepted names otherwise.
+/// "lammps_data", "data", "h5md", "h5"); InputError listing the accepted names otherwise.
 [[nodiscard]] Format parse_format_name(std::string_view name);
 /// Format from a file name: *.xyz / *.extxyz -> extxyz; POSCAR*, CONTCAR*, *.vasp, *.poscar ->
-/// poscar; *.data, *.lmp, *.lammps -> lammps_data. InputError with a hint to use --format otherwise.
+/// poscar; *.data, *.lmp, *.lammps -> lammps_data; *.h5, *.h5md -> h5md. InputError with a hint
+/// to use --format otherwise.
 [[nodiscard]] Format guess_format(const std::string& path);
 [[nodiscard]] std::string_view format_name(Format format);
 /// Whether a format holds more than one frame.

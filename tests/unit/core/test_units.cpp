@@ -248,3 +248,16 @@ TEST_CASE("format_quantity picks a readable unit and round-trips exactly", "[uni
     }
   }
 }
+
+TEST_CASE("inverse lengths (the Morse alpha) convert to 1/Å", "[unit][units]") {
+  CHECK(parse_quantity("1.5 1/A", Dimension::inverse_length) == 1.5);
+  CHECK(parse_quantity("1.5 /A", Dimension::inverse_length) == 1.5);
+  CHECK(parse_quantity("2 A^-1", Dimension::inverse_length) == 2.0);
+  // 1/nm is a tenth of 1/Å; 1/bohr is 1/0.529177210903 Å⁻¹ (CODATA 2018).
+  CHECK(parse_quantity("10 1/nm", Dimension::inverse_length) == Approx(1.0).epsilon(1e-15));
+  CHECK(parse_quantity("1 1/bohr", Dimension::inverse_length) == Approx(1.0 / 0.529177210903).epsilon(1e-15));
+  CHECK_THROWS_WITH(parse_quantity("1.5", Dimension::inverse_length), Catch::Contains("1.5 1/A"));
+  CHECK_THROWS_AS(parse_quantity("1.5 A", Dimension::inverse_length), InputError);
+  const double x = parse_quantity(format_quantity(0.75, Dimension::inverse_length), Dimension::inverse_length);
+  CHECK(x == 0.75);
+}

@@ -1,0 +1,253 @@
+// SPDX-License-Identifier: MIT
+//
+// `ioncycle md CONFIG.toml`: a plain molecular-dynamics run (structure file, analytic potential,
+// ensemble, duration, output intervals). Everything in the file is validated, the structure is
+// read and the potential and integrator are built before the run directory is created, so a
+// mistake never leaves outputs behind. A run that fails later keeps what it wrote (thermo rows,
+// trajectory frames) and its log says why; only a finished run gets final.extxyz and
+// summary.json.
+#include <unistd.h>
+
+#include <omp.h>
+
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <iomanip>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "cli/commands.hpp"
+#include "cli/describe.hpp"
+#include "cli/frame_select.hpp"
+#include "cli/run_directory.hpp"
+#include "cli/trajectory_observer.hpp"
+#include "core/config.hpp"
+#include "core/elements.hpp"
+#include "core/error.hpp"
+#include "core/rng.hpp"
+#include "io/atomic_file.hpp"
+#include "io/structure_io.hpp"
+#include "md/integrator_factory.hpp"
+#include "md/progress.hpp"
+#include "md/simulation.hpp"
+#include "md/thermo_writer.hpp"
+#include "md/velocities.hpp"
+#include "potentials/potential_factory.hpp"
+
+namespace ioncycle::cli {
+
+namespace fs = std::filesystem;
+using units::Dimension;
+
+namespace {
+
+// A time interval as a whole number of steps; InputError at `key` if it is not one.
+std::int64_t steps_of(const core::ConfigTable& table, const std::string& key, double interval, double dt) {
+  const double n = interval / dt;
+  const auto k = static_cast<std::int64_t>(std::llround(n));
+  if (k < 1 || std::abs(n - static_cast<double>(k)) > 1e-6 * std::max(1.0, n)) {
+    throw table.error_at(key, "'" + key + "' (" + units::format_quantity(interval, Dimension::time) +
+                                  ") is not a whole, positive number of time steps of " +
+                                  units::format_quantity(dt, Dimension::time),
+                         "use a multiple of the time step");
+  }
+  return k;
+}
+
+struct MdPlan {
+  std::string name = "md";
+  std::int64_t seed = 1;
+  io::Frame frame;
+  std::string structure_file;
+  std::unique_ptr<potentials::Potential> potential;
+  std::unique_ptr<md::Integrator> integrator;
+  double skin = 1.0;
+  std::int64_t num_steps = 0;
+  std::optional<double> initial_temperature;
+  std::int64_t thermo_every = 0;
+  std::int64_t trajectory_every = 0;  // 0 = no trajectory
+  bool trajectory_velocities = false;
+  bool trajectory_forces = false;
+  std::string output_dir;
+};
+
+MdPlan plan_md(const core::ConfigTable& root, const std::string& toml_path) {
+  MdPlan plan;
+  const fs::path base = fs::path(toml_path).parent_path();
+  if (const auto run = root.optional_table("run")) {
+    plan.name = run->string_or("name", plan.name);
+    plan.seed = run->integer_or("seed", 1, core::Sign::non_negative);
+    run->reject_unknown_keys();
+  }
+
+  const auto structure = root.require_table("structure");
+  const std::string given = structure.require_string("file");
+  const fs::path gp(given);
+  plan.structure_file = (gp.is_absolute() ? gp : base / gp).lexically_normal().string();
+  std::optional<io::Format> fmt;
+  if (auto f = structure.optional_string("format")) {
+    try {
+      fmt = io::parse_format_name(*f);
+    } catch (const InputError& e) {
+      throw structure.error_at("format", e.message(), e.hint());
+    }
+  }
+  const std::string frame_index = std::to_string(structure.integer_or("frame", -1));
+  structure.reject_unknown_keys();
+  std::error_code ec;
+  if (!fs::is_regular_file(plan.structure_file, ec)) {
+    throw structure.error_at("file", "structure file '" + given + "' not found (looked for " + plan.structure_file + ")",
+                             "paths are relative to the directory of the configuration file");
+  }
+  auto frames = io::read_frames(plan.structure_file, fmt);
+  plan.frame = std::move(frames[select_frame(frames, frame_index, plan.structure_file)]);
+
+  const auto potential = root.require_table("potential");
+  std::vector<int> zs(plan.frame.system.atomic_numbers().begin(), plan.frame.system.atomic_numbers().end());
+  plan.potential = potentials::make_potential(potential, base.string(), zs);
+  for (const int z : zs) {
+    if (!plan.potential->supports(z)) {
+      throw potential.error_at("type", "the potential has no parameters for " + std::string(core::symbol(z)) +
+                                           ", which the structure contains",
+                               "it supports: " + plan.potential->supported_species());
+    }
+  }
+
+  const auto md_table = root.require_table("md");
+  // Keys of the run itself are read first; the integrator factory then reads the ensemble keys
+  // and rejects anything left.
+  const bool has_steps = md_table.has("steps");
+  const bool has_duration = md_table.has("duration");
+  if (has_steps == has_duration) {
+    throw md_table.error_at(has_steps ? "duration" : "timestep",
+                            has_steps ? "give either 'steps' or 'duration', not both" : "the run length is missing",
+                            "e.g. duration = \"10 ps\" or steps = 10000");
+  }
+  plan.skin = md_table.quantity_or("skin", Dimension::length, "1 A", core::Sign::positive);
+  plan.initial_temperature = md_table.optional_quantity("initial_temperature", Dimension::temperature,
+                                                        core::Sign::non_negative);
+  const auto steps = md_table.optional_integer("steps", core::Sign::non_negative);
+  const auto duration = md_table.optional_quantity("duration", Dimension::time, core::Sign::non_negative);
+  plan.integrator = md::make_integrator(md_table, static_cast<std::uint64_t>(plan.seed));
+  md_table.reject_unknown_keys();
+  const double dt = plan.integrator->timestep();
+  plan.num_steps = steps ? *steps : (*duration == 0.0 ? 0 : steps_of(md_table, "duration", *duration, dt));
+
+  plan.output_dir = "runs/" + plan.name;
+  plan.thermo_every = std::max<std::int64_t>(1, plan.num_steps / 100);
+  if (const auto output = root.optional_table("output")) {
+    plan.output_dir = output->string_or("directory", plan.output_dir);
+    if (auto t = output->optional_quantity("thermo_every", Dimension::time, core::Sign::positive)) {
+      plan.thermo_every = steps_of(*output, "thermo_every", *t, dt);
+    }
+    if (auto t = output->optional_quantity("trajectory_every", Dimension::time, core::Sign::positive)) {
+      plan.trajectory_every = steps_of(*output, "trajectory_every", *t, dt);
+    }
+    plan.trajectory_velocities = output->bool_or("trajectory_velocities", false);
+    plan.trajectory_forces = output->bool_or("trajectory_forces", false);
+    output->reject_unknown_keys();
+  }
+  root.reject_unknown_keys();
+  return plan;
+}
+
+}  // namespace
+
+CommandSpec md_spec() {
+  return {"md", "CONFIG.toml",
+          "run plain molecular dynamics (NVE, NVT, NPT) with an analytic potential",
+          "CONFIG.toml has [structure], [potential], [md] and optionally [run] and [output]; see\n"
+          "docs/protocols.md. The run directory ([output] directory, default runs/<run.name>; -2,\n"
+          "-3, ... if taken) receives input.toml, initial.extxyz, thermo.csv, trajectory.h5 (if\n"
+          "[output] trajectory_every is set), log.txt, and when the run finishes final.extxyz and\n"
+          "summary.json.",
+          {{"check", "", "validate the file and build everything, then exit without running"},
+           {"output", "DIR", "run directory (overrides [output] directory)"}},
+          1, 1};
+}
+
+int run_md(const ParsedArgs& args, const Context& ctx) {
+  const std::string& toml_path = args.positional[0];
+  const auto root = core::ConfigTable::parse_file(toml_path);
+  MdPlan plan = plan_md(root, toml_path);
+  if (auto o = args.value("output")) plan.output_dir = *o;
+  core::System& system = plan.frame.system;
+
+  core::Rng rng(static_cast<std::uint64_t>(plan.seed), /*stream=*/1);
+  if (plan.initial_temperature) {
+    md::assign_maxwell_boltzmann(system, *plan.initial_temperature, rng);
+  } else if (!plan.frame.has_velocities && plan.integrator->target_temperature() > 0.0) {
+    md::assign_maxwell_boltzmann(system, plan.integrator->target_temperature(), rng);
+  }
+
+  plan.frame.has_velocities = true;  // MD state: initial.extxyz and final.extxyz carry velocities
+
+  std::ostringstream head;
+  describe_structure(head, plan.frame, plan.structure_file);
+  head << "potential   " << plan.potential->name() << " (cutoff " << plan.potential->cutoff() << " Å)\n";
+  head << "integrator  " << plan.integrator->name() << ", dt = " << units::format_quantity(plan.integrator->timestep(), Dimension::time)
+       << ", " << plan.num_steps << " steps ("
+       << units::format_quantity(static_cast<double>(plan.num_steps) * plan.integrator->timestep(), Dimension::time) << ")\n";
+  if (args.flag("check")) {
+    ctx.out << head.str() << "ok: " << toml_path << " is valid\n";
+    return 0;
+  }
+
+  RunDirectory dir(plan.output_dir);
+  dir.copy_input(toml_path);
+  io::write_structure(dir.file("initial.extxyz"), plan.frame, io::Format::extxyz);
+  std::ofstream log(dir.file("log.txt"));
+  log << head.str() << "run dir     " << dir.path() << "\n";
+  ctx.out << head.str() << "run dir     " << dir.path() << "\n";
+
+  md::Simulation sim(system, *plan.potential, std::move(plan.integrator), plan.skin);
+  std::ofstream thermo_file(dir.file("thermo.csv"));
+  md::ThermoWriter thermo(thermo_file);
+  sim.add_observer(thermo, plan.thermo_every);
+  md::ProgressReporter progress(ctx.out, ::isatty(STDOUT_FILENO) == 1);
+  sim.add_observer(progress, std::max<std::int64_t>(1, plan.thermo_every));
+  std::unique_ptr<TrajectoryObserver> trajectory;
+  if (plan.trajectory_every > 0) {
+    trajectory = std::make_unique<TrajectoryObserver>(dir.file("trajectory.h5"), plan.trajectory_velocities,
+                                                      plan.trajectory_forces);
+    sim.add_observer(*trajectory, plan.trajectory_every);
+  }
+  const auto wall_start = std::chrono::steady_clock::now();
+  try {
+    sim.run(plan.num_steps);
+    sim.finish();
+  } catch (const Error& e) {
+    log << e.what() << "\n";
+    throw;
+  }
+
+  io::write_structure(dir.file("final.extxyz"), plan.frame, io::Format::extxyz);
+  const auto last = sim.sample();
+  nlohmann::json summary;
+  summary["ioncycle_version"] = IONCYCLE_VERSION;
+  summary["steps"] = sim.step();
+  summary["time_fs"] = sim.time();
+  summary["final"] = {{"temperature_K", last.temperature},
+                      {"potential_energy_eV", last.potential_energy},
+                      {"kinetic_energy_eV", last.kinetic_energy},
+                      {"conserved_energy_eV", last.conserved_energy},
+                      {"pressure_GPa", last.pressure.trace() / 3.0 * units::eV_per_A3_in_GPa},
+                      {"volume_A3", last.volume}};
+  const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
+  const double atom_steps = static_cast<double>(system.num_atoms()) * static_cast<double>(sim.step());
+  summary["performance"] = {{"wall_time_s", wall},
+                            {"steps_per_s", wall > 0 ? static_cast<double>(sim.step()) / wall : 0.0},
+                            {"atom_steps_per_s", wall > 0 ? atom_steps / wall : 0.0},
+                            {"threads", omp_get_max_threads()}};
+  summary["force_evaluations"] = sim.forces().num_evaluations();
+  summary["neighbor_list_builds"] = sim.forces().neighbors().build_count();
+  io::write_file_atomically(dir.file("summary.json"), [&](std::ostream& o) { o << std::setw(2) << summary << "\n"; });
+  log << "finished    " << sim.step() << " steps\n";
+  ctx.out << "finished    " << sim.step() << " steps; outputs in " << dir.path() << "\n";
+  return 0;
+}
+
+}  // namespace ioncycle::cli

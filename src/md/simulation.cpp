@@ -1,0 +1,83 @@
+// SPDX-License-Identifier: MIT
+#include "md/simulation.hpp"
+
+#include "core/error.hpp"
+#include "core/units.hpp"
+#include "md/pressure.hpp"
+
+namespace ioncycle::md {
+
+Simulation::Simulation(core::System& system, potentials::Potential& potential,
+                       std::unique_ptr<Integrator> integrator, double skin)
+    : system_(system), forces_(potential, skin), integrator_(std::move(integrator)) {
+  IONCYCLE_ASSERT(integrator_ != nullptr, "Simulation needs an integrator");
+}
+
+void Simulation::add_observer(Observer& observer, std::int64_t every) {
+  if (every < 1) throw InputError("an output interval must be at least one step");
+  observers_.push_back({&observer, every});
+}
+
+void Simulation::ensure_setup() {
+  if (setup_topology_ == system_.topology_version()) return;
+  integrator_->setup(system_, forces_);
+  setup_topology_ = system_.topology_version();
+}
+
+StepInfo Simulation::sample() {
+  ensure_setup();
+  StepInfo s;
+  s.step = step_;
+  s.total_steps = run_target_;
+  s.time = time_;
+  s.potential_energy = forces_.potential_energy();
+  s.kinetic_energy = system_.kinetic_energy();
+  s.temperature = md::temperature(system_, integrator_->degrees_of_freedom(system_));
+  s.conserved_energy = s.potential_energy + s.kinetic_energy + integrator_->extended_energy(system_) +
+                       integrator_->exchanged_energy();
+  s.pressure = pressure_tensor(system_, forces_.virial());
+  s.volume = system_.cell().volume();
+  return s;
+}
+
+void Simulation::notify(bool is_last) {
+  bool any = false;
+  for (const auto& o : observers_) any = any || is_last || step_ % o.every == 0;
+  if (!any) return;
+  StepInfo info = sample();
+  info.is_last = is_last;
+  for (const auto& o : observers_) {
+    if (is_last || step_ % o.every == 0) o.observer->observe(info, system_);
+  }
+}
+
+void Simulation::run(std::int64_t num_steps) {
+  if (num_steps < 0) throw InputError("number of steps must not be negative");
+  ensure_setup();
+  run_target_ = step_ + num_steps;
+  if (!observed_current_) {
+    notify(num_steps == 0);
+    observed_current_ = true;
+  }
+  const double dt = integrator_->timestep();
+  for (std::int64_t k = 0; k < num_steps; ++k) {
+    // Insertions or removals between calls are handled by ensure_setup() at the top; inside a
+    // run() the topology is fixed.
+    integrator_->step(system_, forces_);
+    ++step_;
+    time_ += dt;
+    notify(k + 1 == num_steps);
+  }
+}
+
+void Simulation::finish() {
+  for (const auto& o : observers_) o.observer->finish();
+}
+
+void Simulation::set_clock(std::int64_t step, double time) {
+  step_ = step;
+  time_ = time;
+  observed_current_ = true;
+}
+
+}  // namespace ioncycle::md

@@ -1,0 +1,69 @@
+// SPDX-License-Identifier: MIT
+//
+// Simulation owns the pieces of an MD run: it references the System and the Potential, owns the
+// ForceEvaluator (and so the neighbor list) and the Integrator, and runs observers on a schedule.
+// Protocol steps (cycling) drive a Simulation in chunks of steps; the Simulation knows nothing of
+// protocols. After atoms are inserted or removed, the next run() calls Integrator::setup() again
+// (forces and degrees of freedom are recomputed).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "core/system.hpp"
+#include "md/force_evaluator.hpp"
+#include "md/integrator.hpp"
+#include "md/observer.hpp"
+
+namespace ioncycle::md {
+
+class Simulation {
+ public:
+  /// `skin` in Å. The System and Potential must outlive the Simulation.
+  Simulation(core::System& system, potentials::Potential& potential, std::unique_ptr<Integrator> integrator,
+             double skin);
+
+  /// Run `observer` every `every` steps (every >= 1).
+  void add_observer(Observer& observer, std::int64_t every);
+
+  /// Advance `num_steps` steps, calling observers on schedule; observers see step 0 of the first
+  /// call as well.
+  void run(std::int64_t num_steps);
+  /// Tell every observer the run is over.
+  void finish();
+
+  [[nodiscard]] std::int64_t step() const { return step_; }
+  /// Simulated time in fs.
+  [[nodiscard]] double time() const { return time_; }
+  /// The current thermodynamic state (evaluates forces first if none were computed yet).
+  [[nodiscard]] StepInfo sample();
+
+  [[nodiscard]] core::System& system() { return system_; }
+  [[nodiscard]] Integrator& integrator() { return *integrator_; }
+  [[nodiscard]] ForceEvaluator& forces() { return forces_; }
+
+  /// Restore the step counter and time (from a checkpoint).
+  void set_clock(std::int64_t step, double time);
+
+ private:
+  void ensure_setup();
+  void notify(bool is_last);
+
+  struct Scheduled {
+    Observer* observer;
+    std::int64_t every;
+  };
+
+  core::System& system_;
+  ForceEvaluator forces_;
+  std::unique_ptr<Integrator> integrator_;
+  std::vector<Scheduled> observers_;
+  std::int64_t step_ = 0;
+  double time_ = 0.0;
+  std::int64_t run_target_ = 0;
+  std::uint64_t setup_topology_ = ~std::uint64_t{0};
+  bool observed_current_ = false;
+};
+
+}  // namespace ioncycle::md
