@@ -32,13 +32,13 @@ from ase import Atoms
 from ase.io import write
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-IONCYCLE = os.path.join(ROOT, "build", "ioncycle")
+IONCYCLE = os.environ.get("IONCYCLE_BINARY", os.path.join(ROOT, "build", "ioncycle"))
 KB = 8.617333262e-5  # eV/K
 AMU_A2_FS2_EV = 1.66053906660e-27 * 1e10 / 1.602176634e-19  # amu Å²/fs² in eV
 ASE_FS = 1e-15 * np.sqrt(1.602176634e-19 / 1.66053906660e-27) * 1e10  # ASE time unit is 1/ASE_FS fs
 
 SIGMA, EPS, M_AR = 3.405, 0.0104, 39.948
-TAU_FS = SIGMA * np.sqrt(M_AR / EPS / AMU_A2_FS2_EV)  # sqrt(m sigma^2 / epsilon) in fs
+TAU_FS = SIGMA * np.sqrt(M_AR / EPS * AMU_A2_FS2_EV)  # sqrt(m sigma^2 / epsilon) in fs (2.15 ps for argon)
 
 
 def maxwell_boltzmann(masses, temperature, rng):
@@ -69,7 +69,7 @@ def ab_graphite(nx, ny, nz):
 def write_inputs(work, atoms, velocities):
     # ASE stores velocities as momenta in its own time unit; ioncycle reads them back in Å/fs.
     atoms = atoms.copy()
-    atoms.set_velocities(velocities * ASE_FS)
+    atoms.set_velocities(velocities / ASE_FS)
     xyz = os.path.join(work, "start.extxyz")
     write(xyz, atoms, format="extxyz")
     data = os.path.join(work, "start.data")

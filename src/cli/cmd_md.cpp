@@ -215,6 +215,9 @@ int run_md(const ParsedArgs& args, const Context& ctx) {
                                                       plan.trajectory_forces);
     sim.add_observer(*trajectory, plan.trajectory_every);
   }
+  // Set up (first neighbor list and forces) before the clock starts, so the reported speed is
+  // that of the MD loop, like LAMMPS' "Loop time".
+  (void)sim.sample();
   const auto wall_start = std::chrono::steady_clock::now();
   try {
     sim.run(plan.num_steps);

@@ -72,8 +72,9 @@ constexpr double kBinSlack = 1e-9;
 // LAMMPS' default bin size), but with runs of contiguous bins (below) the per-run overhead
 // dominates: on 32,000-atom LJ fcc (range 2.8 sigma) r-wide bins built ~20% faster than r / 2.
 constexpr double kBinsPerRange = 1.0;
-// Shift ids are std::uint16_t.
-constexpr std::size_t kMaxShifts = std::size_t{std::numeric_limits<std::uint16_t>::max()} + 1;
+// Shift ids are std::uint32_t: unwrapped positions of atoms that diffuse far in a long run give
+// many distinct image shifts (an ideal gas over nanoseconds reached 170,000), more than 16 bits hold.
+constexpr std::size_t kMaxShifts = std::size_t{std::numeric_limits<std::uint32_t>::max()};
 
 constexpr std::int64_t pack(std::int64_t n0, std::int64_t n1, std::int64_t n2) {
   return n0 * kStride0 + n1 * kStride1 + n2;
@@ -562,7 +563,7 @@ void NeighborList::build(const System& system) {
     for (std::size_t l = 0; l < chunk.keys.size(); ++l) {
       const auto p = static_cast<std::size_t>(
           std::lower_bound(scratch_keys_.begin(), scratch_keys_.end(), chunk.keys[l]) - scratch_keys_.begin());
-      chunk.remap[l] = static_cast<std::uint16_t>(p == zero_pos ? 0 : (p < zero_pos ? p + 1 : p));
+      chunk.remap[l] = static_cast<std::uint32_t>(p == zero_pos ? 0 : (p < zero_pos ? p + 1 : p));
     }
   }
 
@@ -576,7 +577,7 @@ void NeighborList::build(const System& system) {
     const std::size_t dst = offsets_[c * num / num_chunks];
     const std::size_t count = chunk.neighbors.size();
     if (count > 0) std::memcpy(neighbors_.data() + dst, chunk.neighbors.data(), count * sizeof(std::int32_t));
-    std::uint16_t* ids = shift_ids_.data() + dst;
+    std::uint32_t* ids = shift_ids_.data() + dst;
     for (std::size_t p = 0; p < count; ++p) ids[p] = chunk.remap[static_cast<std::size_t>(chunk.local_shifts[p])];
   }
 

@@ -63,7 +63,7 @@ class NeighborList {
   [[nodiscard]] std::size_t num_pairs() const { return neighbors_.size(); }
   [[nodiscard]] std::span<const std::size_t> offsets() const { return offsets_; }
   [[nodiscard]] std::span<const std::int32_t> neighbors() const { return neighbors_; }
-  [[nodiscard]] std::span<const std::uint16_t> shift_ids() const { return shift_ids_; }
+  [[nodiscard]] std::span<const std::uint32_t> shift_ids() const { return shift_ids_; }
   [[nodiscard]] std::span<const std::array<std::int32_t, 3>> shift_table() const { return shift_table_; }
   /// n · H for every shift_table() entry, for the given (current) cell; `out` is resized.
   void cartesian_shifts(const Cell& cell, std::vector<Vec3>& out) const;
@@ -75,7 +75,7 @@ class NeighborList {
   NeighborOptions options_;
   std::vector<std::size_t> offsets_;
   std::vector<std::int32_t> neighbors_;
-  std::vector<std::uint16_t> shift_ids_;
+  std::vector<std::uint32_t> shift_ids_;
   std::vector<std::array<std::int32_t, 3>> shift_table_;
   // State at the last build, for the rebuild rule.
   std::vector<Vec3> built_positions_;
@@ -106,7 +106,7 @@ class NeighborList {
     std::vector<std::int32_t> local_shifts;
     std::vector<std::int64_t> keys;       // packed image shift of each local index
     std::vector<std::int32_t> slots;      // open-addressing hash table: key -> local index
-    std::vector<std::uint16_t> remap;     // local index -> shift id
+    std::vector<std::uint32_t> remap;     // local index -> shift id
     std::vector<std::int32_t> hits;       // slots within range, one run of bins at a time
     std::vector<double> distances;        // squared distances of one run
   };

@@ -52,8 +52,9 @@ void ForceEvaluator::evaluate(core::System& system, bool want_virial) {
   neighbors_.update(system);
   potentials::ForceRequest request;
   request.forces = true;
-  request.virial = want_virial;
+  request.virial = want_virial && !skip_virial_;
   potential_.compute(system, neighbors_, request, result_);
+  virial_valid_ = request.virial;
   ++num_evaluations_;
   check_finite(system);
   auto f = system.forces();

@@ -25,8 +25,14 @@ class ForceEvaluator {
   /// `skin` in Å (the Verlet skin of the neighbor list). The potential must outlive this object.
   ForceEvaluator(potentials::Potential& potential, double skin);
 
-  /// Energy, forces (into system.forces()) and, if `want_virial`, the virial.
+  /// Energy, forces (into system.forces()) and, if `want_virial` and the virial is not being
+  /// skipped (set_skip_virial), the virial.
   void evaluate(core::System& system, bool want_virial = true);
+  /// Skip the virial in evaluate() until called with false (the Simulation does this on steps
+  /// nobody needs it: it costs a sixth of a pair potential's time).
+  void set_skip_virial(bool skip) { skip_virial_ = skip; }
+  /// Whether virial() belongs to the last evaluate().
+  [[nodiscard]] bool has_virial() const { return virial_valid_; }
   /// Energy only, for trial moves; does not touch system.forces().
   [[nodiscard]] double energy(const core::System& system);
 
@@ -47,6 +53,8 @@ class ForceEvaluator {
   potentials::ForceResult result_;
   std::uint64_t checked_topology_ = ~std::uint64_t{0};
   std::uint64_t num_evaluations_ = 0;
+  bool skip_virial_ = false;
+  bool virial_valid_ = false;
 };
 
 }  // namespace ioncycle::md

@@ -56,6 +56,9 @@ class Integrator {
     (void)system;
     return 0.0;
   }
+  /// Whether step() uses the virial of its force evaluations (a barostat does). When it does not,
+  /// the Simulation skips the virial on steps no observer looks at, as LAMMPS does.
+  [[nodiscard]] virtual bool needs_virial() const { return true; }
   /// Target temperature in K (0 for NVE).
   [[nodiscard]] virtual double target_temperature() const { return 0.0; }
   /// Number of degrees of freedom used for the temperature.

@@ -45,6 +45,7 @@ class Langevin final : public Integrator {
 
   [[nodiscard]] std::string name() const override;
   [[nodiscard]] double timestep() const override { return params_.timestep; }
+  [[nodiscard]] bool needs_virial() const override { return barostat_ != nullptr; }
 
   /// Evaluates forces and virial; checks the barostat's axes against the cell.
   void setup(core::System& system, ForceEvaluator& forces) override;

@@ -52,6 +52,7 @@ class NoseHooverChain final : public Integrator {
 
   [[nodiscard]] std::string name() const override;
   [[nodiscard]] double timestep() const override { return params_.timestep; }
+  [[nodiscard]] bool needs_virial() const override { return barostat_ != nullptr; }
 
   /// Evaluates forces and virial and recounts N_f (thermostat masses follow).
   void setup(core::System& system, ForceEvaluator& forces) override;

@@ -35,6 +35,8 @@ StepInfo Simulation::sample() {
   s.temperature = md::temperature(system_, integrator_->degrees_of_freedom(system_));
   s.conserved_energy = s.potential_energy + s.kinetic_energy + integrator_->extended_energy(system_) +
                        integrator_->exchanged_energy();
+  // Off the observation schedule the last step may have skipped the virial: recompute it.
+  if (!forces_.has_virial()) forces_.evaluate(system_, true);
   s.pressure = pressure_tensor(system_, forces_.virial());
   s.volume = system_.cell().volume();
   return s;
@@ -60,14 +62,21 @@ void Simulation::run(std::int64_t num_steps) {
     observed_current_ = true;
   }
   const double dt = integrator_->timestep();
+  const bool integrator_needs_virial = integrator_->needs_virial();
   for (std::int64_t k = 0; k < num_steps; ++k) {
     // Insertions or removals between calls are handled by ensure_setup() at the top; inside a
-    // run() the topology is fixed.
+    // run() the topology is fixed. The virial is computed only where someone reads it: the
+    // integrator (a barostat) or an observer at the end of this step.
+    const std::int64_t next = step_ + 1;
+    bool observed = k + 1 == num_steps;
+    for (const auto& o : observers_) observed = observed || next % o.every == 0;
+    forces_.set_skip_virial(!integrator_needs_virial && !observed);
     integrator_->step(system_, forces_);
     ++step_;
     time_ += dt;
     notify(k + 1 == num_steps);
   }
+  forces_.set_skip_virial(false);
 }
 
 void Simulation::finish() {

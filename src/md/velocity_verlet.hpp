@@ -33,6 +33,7 @@ class VelocityVerlet final : public Integrator {
 
   [[nodiscard]] std::string name() const override { return "velocity_verlet"; }
   [[nodiscard]] double timestep() const override { return timestep_; }
+  [[nodiscard]] bool needs_virial() const override { return false; }
 
   /// Evaluates forces (and the virial, for pressure output).
   void setup(core::System& system, ForceEvaluator& forces) override;

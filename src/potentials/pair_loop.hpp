@@ -51,7 +51,7 @@ struct PairLoopArgs {
   const std::int32_t* types = nullptr;
   const std::size_t* offsets = nullptr;
   const std::int32_t* neighbors = nullptr;
-  const std::uint16_t* shift_ids = nullptr;
+  const std::uint32_t* shift_ids = nullptr;
   const double* shifts = nullptr;  // 3 per shift id
   int num_types = 0;
   double* forces = nullptr;               // 3N, the result

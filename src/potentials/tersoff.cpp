@@ -550,23 +550,21 @@ void Tersoff::find_reverse_bonds(const core::NeighborList& neighbors) {
   const std::size_t num_bonds = bonds_.size();
   reverse_.resize(num_bonds);
 
-  // Shift id of -n for every shift id n, through a small dense grid over the integer shifts.
+  // Shift id of -n for every shift id n: sort the ids by their shift and binary-search the
+  // negation. (A dense grid over the shifts would grow with the cube of how far unwrapped
+  // positions have drifted in a long run.)
   const auto table = neighbors.shift_table();
-  int max_shift = 0;
-  for (const auto& s : table) {
-    for (const int c : s) max_shift = std::max(max_shift, std::abs(c));
-  }
-  const std::size_t width = static_cast<std::size_t>(2 * max_shift + 1);
-  auto cell_of = [&](const std::array<std::int32_t, 3>& s) {
-    return (static_cast<std::size_t>(s[0] + max_shift) * width + static_cast<std::size_t>(s[1] + max_shift)) * width +
-           static_cast<std::size_t>(s[2] + max_shift);
-  };
-  constexpr std::uint16_t kNone = std::numeric_limits<std::uint16_t>::max();
-  shift_grid_.assign(width * width * width, kNone);
-  for (std::size_t id = 0; id < table.size(); ++id) shift_grid_[cell_of(table[id])] = static_cast<std::uint16_t>(id);
+  shift_order_.resize(table.size());
+  for (std::size_t id = 0; id < table.size(); ++id) shift_order_[id] = static_cast<std::uint32_t>(id);
+  std::sort(shift_order_.begin(), shift_order_.end(),
+            [&](std::uint32_t a, std::uint32_t b) { return table[a] < table[b]; });
   negated_shift_.resize(table.size());
   for (std::size_t id = 0; id < table.size(); ++id) {
-    negated_shift_[id] = shift_grid_[cell_of({-table[id][0], -table[id][1], -table[id][2]})];
+    const std::array<std::int32_t, 3> neg{-table[id][0], -table[id][1], -table[id][2]};
+    const auto it = std::lower_bound(shift_order_.begin(), shift_order_.end(), neg,
+                                     [&](std::uint32_t a, const std::array<std::int32_t, 3>& v) { return table[a] < v; });
+    IONCYCLE_ASSERT(it != shift_order_.end() && table[*it] == neg, "Tersoff: a full list holds every shift and its negation");
+    negated_shift_[id] = *it;
   }
 
   // For every bond i -> j (image n) the bond j -> i (image -n), so that forces can be
@@ -575,7 +573,7 @@ void Tersoff::find_reverse_bonds(const core::NeighborList& neighbors) {
   for (std::size_t i = 0; i < n; ++i) {
     for (std::size_t b = bond_offsets_[i]; b < bond_offsets_[i + 1]; ++b) {
       const std::size_t j = static_cast<std::size_t>(bonds_[b].j);
-      const std::uint16_t back = negated_shift_[bond_shift_[b]];
+      const std::uint32_t back = negated_shift_[bond_shift_[b]];
       std::size_t found = num_bonds;
       for (std::size_t c = bond_offsets_[j]; c < bond_offsets_[j + 1]; ++c) {
         if (static_cast<std::size_t>(bonds_[c].j) == i && bond_shift_[c] == back) {

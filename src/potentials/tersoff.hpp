@@ -134,12 +134,12 @@ class Tersoff final : public Potential {
   // Scratch reused between calls.
   std::vector<std::int32_t> types_;          // per atom
   std::vector<core::Vec3> shifts_;           // Cartesian image shifts
-  std::vector<std::uint16_t> shift_grid_;     // shift id by integer shift (dense grid)
-  std::vector<std::uint16_t> negated_shift_;  // shift id of -n for every shift id n
+  std::vector<std::uint32_t> shift_order_;    // shift ids sorted by their integer shift
+  std::vector<std::uint32_t> negated_shift_;  // shift id of -n for every shift id n
   std::vector<std::size_t> bond_offsets_;    // CSR over atoms
   std::vector<Bond> bonds_;
   std::vector<std::size_t> reverse_;         // index of the bond j -> i for every bond i -> j
-  std::vector<std::uint16_t> bond_shift_;    // shift id of every bond
+  std::vector<std::uint32_t> bond_shift_;    // shift id of every bond
   std::vector<core::Vec3> gradient_;         // ∂E/∂d for every bond
   std::vector<double> bond_energy_;          // V_ij for every bond
   std::vector<double> atom_energy_;          // per atom

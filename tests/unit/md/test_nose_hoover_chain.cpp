@@ -144,6 +144,23 @@ TEST_CASE("Nose-Hoover chains recount degrees of freedom after atoms are removed
   CHECK(coefficient() == Approx(3.0 * 106 - 3).epsilon(1e-9));
 }
 
+TEST_CASE("Nose-Hoover chains leave a gas at exactly the target temperature alone", "[unit][md]") {
+  // Free atoms with 2K = N_f k_B T: the force on the first thermostat, 2K - N_f k_B T, is zero and
+  // stays zero (no forces change K), so the particles are never scaled. A wrong N_f in the
+  // thermostat's force would heat or cool them.
+  auto system = fcc(2, 10.0);
+  maxwell_boltzmann(system, 300.0, 2);  // exactly 300 K with 3N - 3 degrees of freedom
+  NoInteraction none;
+  ForceEvaluator forces(none, 1.0);
+  NoseHooverChain nhc(params(2.0, 300.0, 50.0));
+  nhc.setup(system, forces);
+  const double k0 = system.kinetic_energy();
+  for (int s = 0; s < 200; ++s) nhc.step(system, forces);
+  CHECK(system.kinetic_energy() == Approx(k0).epsilon(1e-12));
+  CHECK(nhc.eta_velocity()[0] == Approx(0.0).margin(1e-15));
+  CHECK(nhc.eta_velocity()[1] < 0.0);  // the outer thermostats do move
+}
+
 TEST_CASE("Nose-Hoover chain parameters are validated", "[unit][md]") {
   CHECK_THROWS_AS(NoseHooverChain(params(0.0, 60.0, 100.0)), InputError);
   CHECK_THROWS_AS(NoseHooverChain(params(1.0, 0.0, 100.0)), InputError);
