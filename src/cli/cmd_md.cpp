@@ -30,6 +30,7 @@
 #include "core/rng.hpp"
 #include "io/atomic_file.hpp"
 #include "io/structure_io.hpp"
+#include "md/fire.hpp"
 #include "md/integrator_factory.hpp"
 #include "md/progress.hpp"
 #include "md/simulation.hpp"
@@ -64,6 +65,7 @@ struct MdPlan {
   std::string structure_file;
   std::unique_ptr<potentials::Potential> potential;
   std::unique_ptr<md::Integrator> integrator;
+  std::unique_ptr<md::FireMinimizer> minimizer;  // [minimize]: relax before the MD
   double skin = 1.0;
   std::int64_t num_steps = 0;
   std::optional<double> initial_temperature;
@@ -115,6 +117,8 @@ MdPlan plan_md(const core::ConfigTable& root, const std::string& toml_path) {
                                "it supports: " + plan.potential->supported_species());
     }
   }
+
+  if (const auto minimize = root.optional_table("minimize")) plan.minimizer = md::make_minimizer(*minimize);
 
   const auto md_table = root.require_table("md");
   // Keys of the run itself are read first; the integrator factory then reads the ensemble keys
@@ -176,6 +180,12 @@ int run_md(const ParsedArgs& args, const Context& ctx) {
   if (auto o = args.value("output")) plan.output_dir = *o;
   core::System& system = plan.frame.system;
 
+  std::optional<md::MinimizationReport> relaxed;
+  if (plan.minimizer && !args.flag("check")) {
+    md::ForceEvaluator minimizer_forces(*plan.potential, plan.skin);
+    relaxed = plan.minimizer->minimize(system, minimizer_forces);
+  }
+
   core::Rng rng(static_cast<std::uint64_t>(plan.seed), /*stream=*/1);
   if (plan.initial_temperature) {
     md::assign_maxwell_boltzmann(system, *plan.initial_temperature, rng);
@@ -195,10 +205,18 @@ int run_md(const ParsedArgs& args, const Context& ctx) {
     ctx.out << head.str() << "ok: " << toml_path << " is valid\n";
     return 0;
   }
+  if (relaxed) {
+    char line[256];
+    std::snprintf(line, sizeof line,
+                  "minimized   %s after %lld FIRE steps: E = %.6f eV, max |F| = %.3g eV/A, V = %.3f A^3\n",
+                  relaxed->stop_reason.c_str(), static_cast<long long>(relaxed->num_steps), relaxed->energy,
+                  relaxed->max_force, relaxed->volume);
+    head << line;
+  }
 
   RunDirectory dir(plan.output_dir);
   dir.copy_input(toml_path);
-  io::write_structure(dir.file("initial.extxyz"), plan.frame, io::Format::extxyz);
+  io::write_structure(dir.file("initial.extxyz"), plan.frame, io::Format::extxyz);  // after [minimize]
   std::ofstream log(dir.file("log.txt"));
   log << head.str() << "run dir     " << dir.path() << "\n";
   ctx.out << head.str() << "run dir     " << dir.path() << "\n";
@@ -246,6 +264,14 @@ int run_md(const ParsedArgs& args, const Context& ctx) {
                             {"atom_steps_per_s", wall > 0 ? atom_steps / wall : 0.0},
                             {"threads", omp_get_max_threads()}};
   summary["force_evaluations"] = sim.forces().num_evaluations();
+  if (relaxed) {
+    summary["minimization"] = {{"converged", relaxed->converged},
+                               {"stop_reason", relaxed->stop_reason},
+                               {"steps", relaxed->num_steps},
+                               {"energy_eV", relaxed->energy},
+                               {"max_force_eV_per_A", relaxed->max_force},
+                               {"volume_A3", relaxed->volume}};
+  }
   summary["neighbor_list_builds"] = sim.forces().neighbors().build_count();
   io::write_file_atomically(dir.file("summary.json"), [&](std::ostream& o) { o << std::setw(2) << summary << "\n"; });
   log << "finished    " << sim.step() << " steps\n";

@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "core/cell.hpp"
+#include "core/rng.hpp"
 #include "core/system.hpp"
 #include "io/structure_io.hpp"
 #include "testing.hpp"
@@ -183,4 +184,34 @@ TEST_CASE("mistakes in an md configuration give one located error and no run dir
       CHECK_FALSE(fs::exists(out));
     }
   }
+}
+
+TEST_CASE("[minimize] relaxes a perturbed crystal before the MD", "[unit][cli][md]") {
+  const auto dir = t::temp_dir("md-min");
+  write_argon(dir);
+  // Perturb the crystal so that the minimization has work to do.
+  auto frame = ioncycle::io::read_structure(dir + "/argon.extxyz");
+  ioncycle::core::Rng rng(5);
+  for (auto& x : frame.system.positions()) x += ioncycle::core::Vec3(rng.normal(), rng.normal(), rng.normal()) * 0.1;
+  ioncycle::io::write_structure(dir + "/argon.extxyz", frame);
+  const std::string config = dir + "/min.toml";
+  std::ofstream(config) << "[structure]\nfile = \"argon.extxyz\"\n" << kPotential
+                        << "\n[minimize]\nforce_tolerance = \"1e-4 eV/A\"\nmax_steps = 5000\n"
+                           "\n[md]\ntimestep = \"1 fs\"\nsteps = 0\n\n[output]\ndirectory = \"" << dir << "/out\"\n";
+  const auto r = run_md(config);
+  INFO(r.output);
+  REQUIRE(r.exit_code == 0);
+  CHECK_THAT(r.output, Catch::Contains("minimized   converged"));
+  // The relaxed structure is the initial (and, with 0 steps, the final) structure: its forces
+  // are below the tolerance, so every atom sits back near its lattice site.
+  const auto relaxed = ioncycle::io::read_structure(dir + "/out/initial.extxyz");
+  std::ifstream summary(dir + "/out/summary.json");
+  const std::string text((std::istreambuf_iterator<char>(summary)), std::istreambuf_iterator<char>());
+  CHECK_THAT(text, Catch::Contains("\"converged\": true"));
+  double moved_back = 0.0;
+  for (std::size_t i = 0; i < relaxed.system.num_atoms(); ++i) {
+    const auto d = relaxed.system.positions()[i] - frame.system.positions()[i];
+    moved_back = std::max(moved_back, d.norm());
+  }
+  CHECK(moved_back > 0.05);
 }
