@@ -162,7 +162,7 @@ MdPlan plan_md(const core::ConfigTable& root, const std::string& toml_path) {
 
 CommandSpec md_spec() {
   return {"md", "CONFIG.toml",
-          "run plain molecular dynamics (NVE, NVT, NPT) with an analytic potential",
+          "run plain molecular dynamics (NVE, NVT, NPT) with an analytic potential or SevenNet",
           "CONFIG.toml has [structure], [potential], [md] and optionally [run] and [output]; see\n"
           "docs/protocols.md. The run directory ([output] directory, default runs/<run.name>; -2,\n"
           "-3, ... if taken) receives input.toml, initial.extxyz, thermo.csv, trajectory.h5 (if\n"

@@ -18,7 +18,7 @@ CommandSpec model_info_spec() {
 }
 
 int run_model_info(const ParsedArgs& args, const Context& ctx) {
-  const std::string path = resolve_model_path(args.positional[0], ctx.executable_dir);
+  const std::string path = resolve_model_path(args.positional[0]);
   const auto info = potentials::inspect_model(path);
   if (args.flag("json")) {
     nlohmann::json j;

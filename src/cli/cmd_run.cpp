@@ -46,7 +46,7 @@ struct RunSettings {
   std::string output_dir;
 };
 
-RunSettings read_settings(const core::ConfigTable& root, const std::string& toml_path, const Context& ctx) {
+RunSettings read_settings(const core::ConfigTable& root, const std::string& toml_path) {
   for (const auto& key : root.keys()) {
     if (kNotYetSupported.count(key)) {
       throw root.error_at(key, "[" + key + "] is not supported by this version of ioncycle yet",
@@ -93,7 +93,7 @@ RunSettings read_settings(const core::ConfigTable& root, const std::string& toml
     const fs::path m(s.model_spec);
     s.model_path = (m.is_absolute() ? m : base / m).lexically_normal().string();
   } else {
-    s.model_path = resolve_model_path("default", ctx.executable_dir);
+    s.model_path = resolve_model_path("default");
   }
 
   const auto output = root.optional_table("output");
@@ -138,7 +138,7 @@ CommandSpec run_spec() {
 int run_run(const ParsedArgs& args, const Context& ctx) {
   const std::string& toml_path = args.positional[0];
   const auto root = core::ConfigTable::parse_file(toml_path);
-  RunSettings s = read_settings(root, toml_path, ctx);
+  RunSettings s = read_settings(root, toml_path);
   if (auto o = args.value("output")) s.output_dir = *o;
 
   std::optional<io::Format> fmt;

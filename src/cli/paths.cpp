@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 #include "cli/paths.hpp"
 
-#include <cstdlib>
 #include <filesystem>
+
+#include "potentials/potential_factory.hpp"
 
 namespace ioncycle::cli {
 
@@ -15,19 +16,11 @@ std::string executable_dir() {
   return exe.parent_path().string();
 }
 
-std::string default_model_path(const std::string& exe_dir) {
-  if (const char* env = std::getenv("IONCYCLE_DEFAULT_MODEL"); env != nullptr && *env != '\0') return env;
-  const fs::path name = fs::path("models") / "sevennet-0.pt";
-  if (!exe_dir.empty()) {
-    const fs::path beside = fs::path(exe_dir).parent_path() / name;
-    std::error_code ec;
-    if (fs::exists(beside, ec)) return beside.lexically_normal().string();
+std::string resolve_model_path(const std::string& spec) {
+  if (spec == "default" || spec == "sevennet-0") {
+    const std::string found = potentials::default_model_path();
+    return found.empty() ? (fs::path("models") / "sevennet-0.pt").string() : found;
   }
-  return name.string();
-}
-
-std::string resolve_model_path(const std::string& spec, const std::string& exe_dir) {
-  if (spec == "default" || spec == "sevennet-0") return default_model_path(exe_dir);
   return spec;
 }
 

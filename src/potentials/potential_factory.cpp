@@ -10,6 +10,7 @@
 #include "core/error.hpp"
 #include "potentials/lennard_jones.hpp"
 #include "potentials/morse.hpp"
+#include "potentials/sevennet_potential.hpp"
 #include "potentials/tersoff.hpp"
 
 namespace ioncycle::potentials {
@@ -115,7 +116,43 @@ std::unique_ptr<Potential> make_tersoff(const core::ConfigTable& table, const st
   }
 }
 
+std::unique_ptr<Potential> make_sevennet(const core::ConfigTable& table, const std::string& base_dir) {
+  const std::string given = table.require_string("model");
+  table.reject_unknown_keys();
+  std::string path;
+  if (given == "default") {
+    path = default_model_path();
+    if (path.empty()) {
+      throw table.error_at("model", "the default model (models/sevennet-0.pt) was not found",
+                           "run scripts/setup, which deploys it, or set IONCYCLE_DEFAULT_MODEL to a model file");
+    }
+  } else {
+    const fs::path g(given);
+    path = (g.is_absolute() ? g : fs::path(base_dir) / g).lexically_normal().string();
+  }
+  try {
+    return std::make_unique<SevenNetPotential>(path);
+  } catch (const InputError& e) {
+    if (e.where().known()) throw;  // already names the model file
+    throw table.error_at("model", e.message(), e.hint());
+  }
+}
+
 }  // namespace
+
+std::string default_model_path() {
+  std::error_code ec;
+  if (const char* env = std::getenv("IONCYCLE_DEFAULT_MODEL"); env != nullptr && *env != '\0') return env;
+  // <repo>/models/sevennet-0.pt, found from the executable (build trees live inside the repo).
+  const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+  if (ec) return {};
+  for (fs::path dir = exe.parent_path(); !dir.empty(); dir = dir.parent_path()) {
+    const fs::path candidate = dir / "models" / "sevennet-0.pt";
+    if (fs::is_regular_file(candidate, ec)) return candidate.string();
+    if (dir == dir.parent_path()) break;
+  }
+  return {};
+}
 
 std::string find_parameter_file(const core::ConfigTable& table, const std::string& key, const std::string& base_dir) {
   const std::string given = table.require_string(key);
@@ -142,10 +179,11 @@ std::string find_parameter_file(const core::ConfigTable& table, const std::strin
 
 std::unique_ptr<Potential> make_potential(const core::ConfigTable& table, const std::string& base_dir,
                                           const std::vector<int>& structure_elements) {
-  const std::string type = table.require_choice("type", {"lj", "morse", "tersoff", "sum"});
+  const std::string type = table.require_choice("type", {"lj", "morse", "tersoff", "sevennet", "sum"});
   if (type == "lj") return make_lj(table);
   if (type == "morse") return make_morse(table);
   if (type == "tersoff") return make_tersoff(table, base_dir, structure_elements);
+  if (type == "sevennet") return make_sevennet(table, base_dir);
   auto terms = table.table_array("term");
   if (terms.empty()) {
     throw table.error_at("type", "a sum needs at least one [[" + table.path() + ".term]] table",

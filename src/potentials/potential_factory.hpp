@@ -15,6 +15,13 @@
 // is looked up relative to the configuration file first, then in $LAMMPS_POTENTIALS and in
 // Debian's /usr/share/lammps/potentials (so "BNC.tersoff" works as in LAMMPS). Every mistake is
 // an InputError located at the offending key. docs/protocols.md lists every key.
+//
+// A SevenNet model (deployed TorchScript, see sevennet_potential.hpp):
+//   [potential]
+//   type = "sevennet"
+//   model = "default"        # or a path, relative to the configuration file
+// "default" is $IONCYCLE_DEFAULT_MODEL if set, else models/sevennet-0.pt in the first directory
+// above the running executable that has one (the repository, for build trees inside it).
 #pragma once
 
 #include <memory>
@@ -30,6 +37,9 @@ namespace ioncycle::potentials {
 /// in the structure (the default element list of a Tersoff potential).
 [[nodiscard]] std::unique_ptr<Potential> make_potential(const core::ConfigTable& table, const std::string& base_dir,
                                                         const std::vector<int>& structure_elements);
+
+/// The file `model = "default"` stands for (see above); empty if none is found.
+[[nodiscard]] std::string default_model_path();
 
 /// Where a potential parameter file named in a configuration is found (see above); InputError
 /// located at `key` of `table` if nowhere.
