@@ -16,4 +16,9 @@ namespace ioncycle::io {
 /// renaming are InputErrors naming the path; exceptions from `write` propagate after cleanup.
 void write_file_atomically(const std::string& path, const std::function<void(std::ostream&)>& write);
 
+/// The same for writers that need a file name rather than a stream (HDF5): `write` creates and
+/// closes the file at the temporary path it is given. InputErrors thrown by `write` are re-thrown
+/// naming `path` (the file the user asked for), not the temporary name.
+void write_path_atomically(const std::string& path, const std::function<void(const std::string& tmp_path)>& write);
+
 }  // namespace ioncycle::io

@@ -6,8 +6,6 @@
 // (h5md_reader.hpp, h5md_writer.hpp), which needs a path rather than a stream.
 #include "io/structure_io.hpp"
 
-#include <fcntl.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <array>
@@ -116,43 +114,15 @@ void write_h5md_file(const std::string& path, const std::vector<Frame>& frames) 
   const bool have_times = std::all_of(frames.begin(), frames.end(),
                                      [](const Frame& f) { return numeric_info(f, "time").has_value(); });
 
-  const fs::path target(path);
-  const fs::path dir = target.has_parent_path() ? target.parent_path() : fs::path(".");
-  if (!fs::is_directory(dir)) {
-    throw InputError(SourceLocation{path, 0, 0}, "cannot write: directory '" + dir.string() + "' does not exist");
-  }
-  // pid plus a counter, as write_file_atomically does, so concurrent writes never share a name.
-  static thread_local unsigned counter = 0;
-  const fs::path tmp = dir / ("." + target.filename().string() + ".tmp." + std::to_string(::getpid()) + ".h5." +
-                              std::to_string(counter++));
-  try {
-    auto writer = H5mdWriter::create(tmp.string(), options);
+  write_path_atomically(path, [&](const std::string& tmp) {
+    auto writer = H5mdWriter::create(tmp, options);
     for (std::size_t k = 0; k < frames.size(); ++k) {
       const double time = have_times ? *numeric_info(frames[k], "time") : std::nan("");
       const auto obs = observables_of(frames[k], options.particle_group);
       writer.append_frame(frames[k].system, steps[k], time, obs);
     }
     writer.close();
-    // fsync before the rename, as write_file_atomically does, so that after a system crash the
-    // renamed file has its data rather than zero length.
-    const int fd = ::open(tmp.c_str(), O_RDONLY);
-    if (fd >= 0) {
-      ::fsync(fd);
-      ::close(fd);
-    }
-    std::error_code ec;
-    fs::rename(tmp, target, ec);
-    if (ec) throw InputError(SourceLocation{path, 0, 0}, "cannot rename temporary file into place: " + ec.message());
-  } catch (const InputError& e) {
-    std::error_code ignored;
-    fs::remove(tmp, ignored);
-    // Errors name the temporary file the writer saw; the user asked for `path`.
-    throw InputError(SourceLocation{path, 0, 0}, e.message(), e.hint());
-  } catch (...) {
-    std::error_code ignored;
-    fs::remove(tmp, ignored);
-    throw;
-  }
+  });
 }
 
 }  // namespace
