@@ -21,8 +21,8 @@
 
 #include "cli/commands.hpp"
 #include "cli/describe.hpp"
-#include "cli/frame_select.hpp"
 #include "cli/run_directory.hpp"
+#include "cli/structure_table.hpp"
 #include "cli/trajectory_observer.hpp"
 #include "core/config.hpp"
 #include "core/elements.hpp"
@@ -62,7 +62,7 @@ struct MdPlan {
   std::string name = "md";
   std::int64_t seed = 1;
   io::Frame frame;
-  std::string structure_file;
+  std::string structure_label;  // "path (format)"
   std::unique_ptr<potentials::Potential> potential;
   std::unique_ptr<md::Integrator> integrator;
   std::unique_ptr<md::FireMinimizer> minimizer;  // [minimize]: relax before the MD
@@ -85,27 +85,9 @@ MdPlan plan_md(const core::ConfigTable& root, const std::string& toml_path) {
     run->reject_unknown_keys();
   }
 
-  const auto structure = root.require_table("structure");
-  const std::string given = structure.require_string("file");
-  const fs::path gp(given);
-  plan.structure_file = (gp.is_absolute() ? gp : base / gp).lexically_normal().string();
-  std::optional<io::Format> fmt;
-  if (auto f = structure.optional_string("format")) {
-    try {
-      fmt = io::parse_format_name(*f);
-    } catch (const InputError& e) {
-      throw structure.error_at("format", e.message(), e.hint());
-    }
-  }
-  const std::string frame_index = std::to_string(structure.integer_or("frame", -1));
-  structure.reject_unknown_keys();
-  std::error_code ec;
-  if (!fs::is_regular_file(plan.structure_file, ec)) {
-    throw structure.error_at("file", "structure file '" + given + "' not found (looked for " + plan.structure_file + ")",
-                             "paths are relative to the directory of the configuration file");
-  }
-  auto frames = io::read_frames(plan.structure_file, fmt);
-  plan.frame = std::move(frames[select_frame(frames, frame_index, plan.structure_file)]);
+  auto structure = load_structure(root.require_table("structure"), base);
+  plan.frame = std::move(structure.frame);
+  plan.structure_label = structure_label(structure);
 
   const auto potential = root.require_table("potential");
   std::vector<int> zs(plan.frame.system.atomic_numbers().begin(), plan.frame.system.atomic_numbers().end());
@@ -196,7 +178,7 @@ int run_md(const ParsedArgs& args, const Context& ctx) {
   plan.frame.has_velocities = true;  // MD state: initial.extxyz and final.extxyz carry velocities
 
   std::ostringstream head;
-  describe_structure(head, plan.frame, plan.structure_file);
+  describe_structure(head, plan.frame, plan.structure_label);
   head << "potential   " << plan.potential->name() << " (cutoff " << plan.potential->cutoff() << " Å)\n";
   head << "integrator  " << plan.integrator->name() << ", dt = " << units::format_quantity(plan.integrator->timestep(), Dimension::time)
        << ", " << plan.num_steps << " steps ("

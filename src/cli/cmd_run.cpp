@@ -15,9 +15,9 @@
 
 #include "cli/commands.hpp"
 #include "cli/describe.hpp"
-#include "cli/frame_select.hpp"
 #include "cli/paths.hpp"
 #include "cli/run_directory.hpp"
+#include "cli/structure_table.hpp"
 #include "core/config.hpp"
 #include "core/elements.hpp"
 #include "core/error.hpp"
@@ -37,10 +37,7 @@ const std::set<std::string> kNotYetSupported = {"md", "ion", "protocol"};
 struct RunSettings {
   std::string name;
   std::int64_t seed = 1;
-  std::string structure_file;        // as resolved (relative to the run file's directory)
-  std::string structure_file_given;  // as written
-  std::optional<std::string> structure_format;
-  std::string frame = "-1";
+  LoadedStructure structure;
   std::string model_spec;
   std::string model_path;
   std::string output_dir;
@@ -64,27 +61,8 @@ RunSettings read_settings(const core::ConfigTable& root, const std::string& toml
   s.seed = run.integer_or("seed", 1, core::Sign::non_negative);
   run.reject_unknown_keys();
 
-  const auto structure = root.require_table("structure");
-  s.structure_file_given = structure.require_string("file");
-  s.structure_format = structure.optional_string("format");
-  if (auto f = structure.optional_integer("frame")) s.frame = std::to_string(*f);
-  structure.reject_unknown_keys();
   const fs::path base = fs::path(toml_path).parent_path();
-  const fs::path given(s.structure_file_given);
-  s.structure_file = (given.is_absolute() ? given : base / given).lexically_normal().string();
-  std::error_code ec;
-  if (!fs::is_regular_file(s.structure_file, ec)) {
-    throw structure.error_at("file", "structure file '" + s.structure_file_given + "' not found (looked for " +
-                                         s.structure_file + ")",
-                             "paths are relative to the directory of the run file");
-  }
-  if (s.structure_format) {
-    try {
-      (void)io::parse_format_name(*s.structure_format);
-    } catch (const InputError& e) {
-      throw structure.error_at("format", e.message(), e.hint());
-    }
-  }
+  s.structure = load_structure(root.require_table("structure"), base);
 
   const auto potential = root.require_table("potential");
   s.model_spec = potential.string_or("model", "default");
@@ -112,9 +90,9 @@ std::string resolved_toml(const RunSettings& s) {
   t << "# Every setting of this run with defaults filled in (written by ioncycle "
     << IONCYCLE_VERSION << ").\n";
   t << "[run]\nname = " << q(s.name) << "\nseed = " << s.seed << "\n\n";
-  t << "[structure]\nfile = " << q(fs::absolute(s.structure_file).lexically_normal().string()) << "\n";
-  if (s.structure_format) t << "format = " << q(*s.structure_format) << "\n";
-  t << "frame = " << s.frame << "\n\n";
+  t << "[structure]\nfile = " << q(fs::absolute(s.structure.path).lexically_normal().string()) << "\n";
+  t << "format = " << q(std::string(io::format_name(s.structure.format))) << "\n";
+  t << "frame = " << s.structure.frame_index << "\n\n";
   t << "[potential]\nmodel = " << q(fs::absolute(s.model_path).lexically_normal().string()) << "\n\n";
   t << "[output]\ndirectory = " << q(s.output_dir) << "\n";
   return t.str();
@@ -141,10 +119,7 @@ int run_run(const ParsedArgs& args, const Context& ctx) {
   RunSettings s = read_settings(root, toml_path);
   if (auto o = args.value("output")) s.output_dir = *o;
 
-  std::optional<io::Format> fmt;
-  if (s.structure_format) fmt = io::parse_format_name(*s.structure_format);
-  auto frames = io::read_frames(s.structure_file, fmt);
-  io::Frame frame = std::move(frames[select_frame(frames, s.frame, s.structure_file)]);
+  io::Frame& frame = s.structure.frame;
 
   const auto structure_table = root.require_table("structure");
   const auto potential_table = root.require_table("potential");
@@ -171,8 +146,7 @@ int run_run(const ParsedArgs& args, const Context& ctx) {
   }
 
   std::ostringstream log;
-  describe_structure(log, frame, s.structure_file + " (" +
-                                     std::string(io::format_name(fmt.value_or(io::guess_format(s.structure_file)))) + ")");
+  describe_structure(log, frame, structure_label(s.structure));
   log << "model       " << s.model_path << " (" << potentials::format_name(model.format) << ", "
       << model.elements.size() << " elements, cutoff " << model.cutoff << " Å, " << model.dtype << ")\n";
   log << "seed        " << s.seed << "\n";
@@ -199,7 +173,7 @@ int run_run(const ParsedArgs& args, const Context& ctx) {
     summary["ioncycle_version"] = IONCYCLE_VERSION;
     summary["run"] = {{"name", s.name}, {"seed", s.seed}};
     summary["structure"] = structure_json(frame);
-    summary["structure"]["path"] = s.structure_file;
+    summary["structure"]["path"] = s.structure.path;
     summary["model"] = {{"path", model.path},
                         {"format", std::string(potentials::format_name(model.format))},
                         {"elements", model.elements},

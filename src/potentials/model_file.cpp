@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "potentials/model_file.hpp"
 
+#include "potentials/loaded_model.hpp"
+
 #include <torch/script.h>
 
 #include <filesystem>
@@ -127,7 +129,7 @@ std::string_view format_name(ModelFormat format) {
 
 std::string_view libtorch_version() { return IONCYCLE_TORCH_VERSION; }
 
-ModelInfo inspect_model(const std::string& path) {
+LoadedModel load_model(const std::string& path) {
   namespace fs = std::filesystem;
   const SourceLocation where{path, 0, 0};
   std::error_code ec;
@@ -157,9 +159,12 @@ ModelInfo inspect_model(const std::string& path) {
         throw InputError(where, "SevenNet model_type '" + extra["model_type"] +
                                     "' is not supported (expected E3_equivariant_model)");
       }
-      return describe_sevennet(path, extra);
+      return {describe_sevennet(path, extra), std::move(module)};
     }
-    if (module.hasattr("atomic_numbers") && module.hasattr("r_max")) return describe_mace(path, module);
+    if (module.hasattr("atomic_numbers") && module.hasattr("r_max")) {
+      ModelInfo info = describe_mace(path, module);
+      return {std::move(info), std::move(module)};
+    }
   } catch (const c10::Error& e) {
     throw BackendError("libtorch", "reading metadata of '" + path + "': " + first_line(e.what_without_backtrace()));
   }
@@ -168,5 +173,7 @@ ModelInfo inspect_model(const std::string& path) {
                    "deploy SevenNet models with `sevenn_get_model`, MACE models with "
                    "`mace_create_lammps_model --format libtorch`");
 }
+
+ModelInfo inspect_model(const std::string& path) { return load_model(path).info; }
 
 }  // namespace ioncycle::potentials

@@ -86,18 +86,7 @@ Morse Morse::single(int z, double d0, double alpha, double r0, double cutoff, bo
   return Morse(Params{{MorsePair{z, z, d0, alpha, r0, cutoff}}, shift});
 }
 
-double Morse::pair_energy(int z1, int z2, double r) const {
-  const int a = table_.type_of(z1);
-  const int b = table_.type_of(z2);
-  if (a < 0 || b < 0) {
-    throw InputError("morse has no parameters for " + detail::pair_label(z1, z2), "it supports " + table_.species_list());
-  }
-  const Kernel& k = table_.kernel(a, b);
-  if (r * r >= k.cutoff_sq) return 0.0;
-  double e = 0.0, f = 0.0;
-  k.evaluate(r * r, e, f);
-  return e;
-}
+double Morse::pair_energy(int z1, int z2, double r) const { return table_.pair_energy(z1, z2, r, name()); }
 
 void Morse::compute(const core::System& system, const core::NeighborList& neighbors,
                     const ForceRequest& request, ForceResult& result) {

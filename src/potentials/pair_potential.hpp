@@ -45,6 +45,9 @@ class PairTable {
   }
   [[nodiscard]] const std::vector<Kernel>& kernels() const { return kernels_; }
   [[nodiscard]] double max_cutoff() const { return max_cutoff_; }
+  /// Energy of one pair of elements at distance r (Å), as the force loop counts it (offset
+  /// included; 0 at and beyond the cutoff). InputError naming `potential` for unknown elements.
+  [[nodiscard]] double pair_energy(int z1, int z2, double r, const std::string& potential) const;
 
  private:
   std::vector<int> elements_;
@@ -112,6 +115,20 @@ void PairTable<Kernel>::set(int a, int b, const Kernel& kernel, double cutoff) {
   kernels_[static_cast<std::size_t>(a * num_types() + b)] = kernel;
   kernels_[static_cast<std::size_t>(b * num_types() + a)] = kernel;
   max_cutoff_ = std::max(max_cutoff_, cutoff);
+}
+
+template <class Kernel>
+double PairTable<Kernel>::pair_energy(int z1, int z2, double r, const std::string& potential) const {
+  const int a = type_of(z1);
+  const int b = type_of(z2);
+  if (a < 0 || b < 0) {
+    throw InputError(potential + " has no parameters for " + pair_label(z1, z2), "it supports " + species_list());
+  }
+  const Kernel& k = kernel(a, b);
+  if (r * r >= k.cutoff_sq) return 0.0;
+  double e = 0.0, f = 0.0;
+  k.evaluate(r * r, e, f);
+  return e;
 }
 
 }  // namespace ioncycle::potentials::detail

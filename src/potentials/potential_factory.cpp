@@ -57,37 +57,39 @@ std::unique_ptr<Potential> located(const core::ConfigTable& table, Build&& build
   }
 }
 
-std::unique_ptr<Potential> make_lj(const core::ConfigTable& table) {
-  LennardJones::Params params;
+// A pair potential table: `shift`, then [[pair]] tables whose elements are read here and whose
+// parameters `read_parameters` fills into the pair struct. Only the parameter names differ
+// between Lennard-Jones and Morse.
+template <class P, class Pair, class ReadParameters>
+std::unique_ptr<Potential> make_pair_potential(const core::ConfigTable& table, ReadParameters read_parameters) {
+  typename P::Params params;
   params.shift = table.bool_or("shift", false);
   for (const auto& pair : require_pairs(table)) {
-    LJPair p;
+    Pair p;
     std::tie(p.z1, p.z2) = read_element_pair(pair);
-    p.epsilon = pair.require_quantity("epsilon", Dimension::energy, core::Sign::positive);
-    p.sigma = pair.require_quantity("sigma", Dimension::length, core::Sign::positive);
-    p.cutoff = pair.require_quantity("cutoff", Dimension::length, core::Sign::positive);
+    read_parameters(pair, p);
     pair.reject_unknown_keys();
     params.pairs.push_back(p);
   }
   table.reject_unknown_keys();
-  return located(table, [&] { return std::make_unique<LennardJones>(params); });
+  return located(table, [&] { return std::make_unique<P>(params); });
+}
+
+std::unique_ptr<Potential> make_lj(const core::ConfigTable& table) {
+  return make_pair_potential<LennardJones, LJPair>(table, [](const core::ConfigTable& pair, LJPair& p) {
+    p.epsilon = pair.require_quantity("epsilon", Dimension::energy, core::Sign::positive);
+    p.sigma = pair.require_quantity("sigma", Dimension::length, core::Sign::positive);
+    p.cutoff = pair.require_quantity("cutoff", Dimension::length, core::Sign::positive);
+  });
 }
 
 std::unique_ptr<Potential> make_morse(const core::ConfigTable& table) {
-  Morse::Params params;
-  params.shift = table.bool_or("shift", false);
-  for (const auto& pair : require_pairs(table)) {
-    MorsePair p;
-    std::tie(p.z1, p.z2) = read_element_pair(pair);
+  return make_pair_potential<Morse, MorsePair>(table, [](const core::ConfigTable& pair, MorsePair& p) {
     p.d0 = pair.require_quantity("d0", Dimension::energy, core::Sign::positive);
     p.alpha = pair.require_quantity("alpha", Dimension::inverse_length, core::Sign::positive);
     p.r0 = pair.require_quantity("r0", Dimension::length, core::Sign::positive);
     p.cutoff = pair.require_quantity("cutoff", Dimension::length, core::Sign::positive);
-    pair.reject_unknown_keys();
-    params.pairs.push_back(p);
-  }
-  table.reject_unknown_keys();
-  return located(table, [&] { return std::make_unique<Morse>(params); });
+  });
 }
 
 std::unique_ptr<Potential> make_tersoff(const core::ConfigTable& table, const std::string& base_dir,

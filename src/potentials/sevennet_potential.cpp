@@ -13,6 +13,7 @@
 
 #include "core/elements.hpp"
 #include "core/error.hpp"
+#include "potentials/loaded_model.hpp"
 #include "potentials/model_file.hpp"
 
 namespace ioncycle::potentials {
@@ -49,7 +50,9 @@ SevenNetPotential::SevenNetPotential(const std::string& path, Options options)
   if (options.device != "cpu") {
     throw InputError("sevennet: device '" + options.device + "' is not supported", "use device = \"cpu\"");
   }
-  const ModelInfo info = inspect_model(path);  // InputError for anything that is not a usable model
+  configure_torch_once();
+  LoadedModel loaded = load_model(path);  // InputError for anything that is not a usable model
+  const ModelInfo& info = loaded.info;
   if (info.format != ModelFormat::sevennet) {
     throw InputError(SourceLocation{path, 0, 0},
                      "this is a " + std::string(format_name(info.format)) + " model, not a SevenNet model",
@@ -65,10 +68,8 @@ SevenNetPotential::SevenNetPotential(const std::string& path, Options options)
   for (std::size_t k = 0; k < elements_.size(); ++k) {
     species_of_z_[static_cast<std::size_t>(core::atomic_number(elements_[k]))] = static_cast<int>(k);
   }
-  configure_torch_once();
   try {
-    // The extra files were read by inspect_model; load the module itself for evaluation.
-    impl_->module = torch::jit::load(path, impl_->device);
+    impl_->module = std::move(loaded.module);  // loaded on the CPU, impl_->device
     impl_->module.eval();
   } catch (const c10::Error& e) {
     throw BackendError("libtorch", "loading SevenNet model '" + path + "': " + first_line(e.what_without_backtrace()));

@@ -5,26 +5,28 @@
 // in tests/unit/io/test_h5md.cpp starts it, reads these lines, sends SIGKILL and checks that
 // every flushed frame reads back.
 //
-//   h5md_writer_loop PATH [--atoms N] [--frames N] [--pause-ms N]
-#include <chrono>
+// With --step 1 it waits for one line on standard input after each frame before writing the
+// next, so the test decides exactly where the writer stands when it is killed (between two
+// frames) without relying on timing; the writer stops at end of input.
+//
+//   h5md_writer_loop PATH [--atoms N] [--frames N] [--step 0|1]
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
 #include <string>
-#include <thread>
 
 #include "io/h5md_writer.hpp"
 #include "tools/h5md_loop_frames.hpp"
 
 int main(int argc, char** argv) {
   if (argc < 2) {
-    std::fprintf(stderr, "usage: %s PATH [--atoms N] [--frames N] [--pause-ms N]\n", argv[0]);
+    std::fprintf(stderr, "usage: %s PATH [--atoms N] [--frames N] [--step 0|1]\n", argv[0]);
     return 2;
   }
   const std::string path = argv[1];
   std::size_t atoms = 2000;
   std::size_t frames = static_cast<std::size_t>(-1);
-  long pause_ms = 0;
+  bool step = false;
   for (int i = 2; i + 1 < argc; i += 2) {
     const std::string key = argv[i];
     const long value = std::strtol(argv[i + 1], nullptr, 10);
@@ -32,8 +34,8 @@ int main(int argc, char** argv) {
       atoms = static_cast<std::size_t>(value);
     else if (key == "--frames")
       frames = static_cast<std::size_t>(value);
-    else if (key == "--pause-ms")
-      pause_ms = value;
+    else if (key == "--step")
+      step = value != 0;
     else {
       std::fprintf(stderr, "unknown option %s\n", key.c_str());
       return 2;
@@ -51,7 +53,10 @@ int main(int argc, char** argv) {
       writer.append_frame(f.system, f.step, f.time_fs, {&energy, 1});
       std::printf("flushed %zu\n", k);
       std::fflush(stdout);
-      if (pause_ms > 0) std::this_thread::sleep_for(std::chrono::milliseconds(pause_ms));
+      if (step) {
+        char go[16];
+        if (std::fgets(go, sizeof go, stdin) == nullptr) break;  // the test closed its end
+      }
     }
     writer.close();
   } catch (const std::exception& e) {

@@ -508,25 +508,34 @@ struct KillRound {
   bool any_reported = false;
 };
 
-// Start the loop writer, let it report `kill_after` flushed frames (it may run ahead while we
-// read), SIGKILL it, and return the last frame it reported.
-KillRound run_and_kill(const std::string& path, std::size_t kill_after, std::size_t atoms, long pause_ms) {
+// Start the loop writer, let it report `kill_after` flushed frames, SIGKILL it, and return the
+// last frame it reported. With `step` the writer waits for a go-ahead line after every frame and
+// is killed while waiting, i.e. exactly between two frames; without, it writes as fast as it can
+// (and may run ahead while we read), so the kill lands anywhere in an append or a flush.
+KillRound run_and_kill(const std::string& path, std::size_t kill_after, std::size_t atoms, bool step) {
+  ::signal(SIGPIPE, SIG_IGN);  // a writer that died early makes write() fail, not kill us
   int fds[2];
+  int go[2];
   REQUIRE(::pipe(fds) == 0);
+  REQUIRE(::pipe(go) == 0);
   const std::string exe = IONCYCLE_H5MD_WRITER_LOOP;
   const std::string atoms_arg = std::to_string(atoms);
-  const std::string pause_arg = std::to_string(pause_ms);
+  const std::string step_arg = step ? "1" : "0";
   const pid_t pid = ::fork();
   REQUIRE(pid >= 0);
   if (pid == 0) {
     ::dup2(fds[1], 1);
+    ::dup2(go[0], 0);
     ::close(fds[0]);
     ::close(fds[1]);
-    ::execl(exe.c_str(), exe.c_str(), path.c_str(), "--atoms", atoms_arg.c_str(), "--pause-ms", pause_arg.c_str(),
+    ::close(go[0]);
+    ::close(go[1]);
+    ::execl(exe.c_str(), exe.c_str(), path.c_str(), "--atoms", atoms_arg.c_str(), "--step", step_arg.c_str(),
             static_cast<char*>(nullptr));
     ::_exit(127);
   }
   ::close(fds[1]);
+  ::close(go[0]);
   FILE* out = ::fdopen(fds[0], "r");
   KillRound round;
   char line[128];
@@ -540,9 +549,12 @@ KillRound run_and_kill(const std::string& path, std::size_t kill_after, std::siz
       if (++seen >= kill_after && !killed) {
         ::kill(pid, SIGKILL);
         killed = true;
+      } else if (step && !killed) {
+        REQUIRE(::write(go[1], "go\n", 3) == 3);  // let it write the next frame
       }
     }
   }  // EOF once the child is dead and its last lines are read
+  ::close(go[1]);
   std::fclose(out);
   int status = 0;
   ::waitpid(pid, &status, 0);
@@ -572,8 +584,10 @@ TEST_CASE("a writer killed with SIGKILL leaves every flushed frame readable", "[
   const std::string dir = testing::temp_dir("h5md-kill");
   SECTION("killed between frames (the usual case in a run: most time goes into MD)") {
     const std::string path = dir + "/paused.h5";
-    const auto round = run_and_kill(path, 4, 50, 30);
+    const auto round = run_and_kill(path, 4, 50, /*step=*/true);
     check_loop_frames(path, round, 50);
+    // Killed while waiting for the go-ahead: exactly the reported frames are in the file.
+    CHECK(H5mdReader::open(path).num_frames() == round.reported + 1);
   }
   SECTION("killed at random moments of a tight write loop") {
     // A few thousand atoms make each frame take a few ms of writing, compressing and flushing,
@@ -583,7 +597,7 @@ TEST_CASE("a writer killed with SIGKILL leaves every flushed frame readable", "[
     for (int round_index = 0; round_index < 6; ++round_index) {
       INFO("round " << round_index);
       const std::string path = dir + "/tight" + std::to_string(round_index) + ".h5";
-      const auto round = run_and_kill(path, after(rng), 3000, 0);
+      const auto round = run_and_kill(path, after(rng), 3000, /*step=*/false);
       check_loop_frames(path, round, 3000);
     }
   }

@@ -17,6 +17,7 @@
 #include "core/rng.hpp"
 #include "core/system.hpp"
 #include "core/units.hpp"
+#include "md/velocities.hpp"
 #include "potentials/potential.hpp"
 
 namespace ioncycle::md::testing {
@@ -195,24 +196,23 @@ inline core::System fcc(int cells, double a, int z = argon) {
   return system;
 }
 
-/// Maxwell–Boltzmann velocities at `temperature`, zero total momentum, rescaled so the kinetic
-/// temperature with 3N - 3 degrees of freedom is exactly `temperature`.
+/// Maxwell–Boltzmann velocities at `temperature` from a fixed RNG stream of `seed` (zero total
+/// momentum, rescaled to exactly `temperature` with 3N - 3 degrees of freedom).
 inline void maxwell_boltzmann(core::System& system, double temperature, std::uint64_t seed) {
   core::Rng rng(seed, 99);
-  auto v = system.velocities();
-  const auto m = system.masses();
-  core::Vec3 momentum = core::Vec3::Zero();
-  for (std::size_t i = 0; i < v.size(); ++i) {
-    const double s = std::sqrt(units::boltzmann * temperature / (m[i] * units::amu_A2_per_fs2_in_eV));
-    v[i] = s * core::Vec3(rng.normal(), rng.normal(), rng.normal());
-    momentum += m[i] * v[i];
-  }
-  const core::Vec3 v_cm = momentum / system.total_mass();
-  for (auto& vi : v) vi -= v_cm;
-  const double dof = 3.0 * static_cast<double>(v.size()) - 3.0;
-  const double t_now = 2.0 * system.kinetic_energy() / (dof * units::boltzmann);
-  for (auto& vi : v) vi *= std::sqrt(temperature / t_now);
+  assign_maxwell_boltzmann(system, temperature, rng);
 }
+
+/// The argon crystal most integrator tests use: fcc 3x3x3 (108 atoms) at lattice constant
+/// `lattice`, Maxwell–Boltzmann velocities at `temperature` from seed 5.
+inline core::System argon_crystal(double temperature, double lattice = 5.26) {
+  auto system = fcc(3, lattice);
+  maxwell_boltzmann(system, temperature, 5);
+  return system;
+}
+
+/// Argon LJ with a 7.5 Å cutoff, force-shifted so that energy is conserved to integration error.
+inline BruteForceLj argon_lj() { return BruteForceLj(argon_epsilon, argon_sigma, 7.5, LjShift::force); }
 
 // --- statistics ---------------------------------------------------------------------------------
 

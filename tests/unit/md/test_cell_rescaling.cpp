@@ -96,14 +96,6 @@ void check_ideal_gas_volume(const IdealGasResult& r, double pressure, double tem
 
 // Argon crystal at 30 K, well below the melting point of this truncated potential (an
 // uniaxially stretched crystal at 60 K melts). Its NVT pressure at a = 5.30 Å is about 1.3 kbar.
-core::System argon_crystal() {
-  auto system = fcc(3, 5.30);
-  maxwell_boltzmann(system, 30.0, 5);
-  return system;
-}
-
-BruteForceLj argon_lj() { return BruteForceLj(argon_epsilon, argon_sigma, 7.5, LjShift::force); }
-
 }  // namespace
 
 TEST_CASE("isotropic cell rescaling gives the ideal gas its isobaric volume distribution",
@@ -129,7 +121,7 @@ TEST_CASE("a z-coupled barostat with Nose-Hoover chains reaches the target zz pr
           "[unit][md][physics][stochastic]") {
   // An argon crystal, x and y fixed, z barostatted to 300 bar from about 1.3 kbar.
   const double target = 300.0 * units::bar;
-  auto system = argon_crystal();
+  auto system = argon_crystal(30.0, 5.30);
   auto lj = argon_lj();
   ForceEvaluator forces(lj, 1.0);
   NoseHooverParams p;
@@ -164,7 +156,7 @@ TEST_CASE("a z-coupled barostat with Nose-Hoover chains reaches the target zz pr
 
 TEST_CASE("the barostat's exchanged energy accounts for its work", "[unit][md][physics]") {
   const auto run = [](double dt) {
-    auto system = argon_crystal();
+    auto system = argon_crystal(30.0, 5.30);
     auto lj = argon_lj();
     ForceEvaluator forces(lj, 1.0);
     Langevin langevin({dt, 30.0, 100.0, 5},
@@ -192,7 +184,7 @@ TEST_CASE("the barostat's exchanged energy accounts for its work", "[unit][md][p
 TEST_CASE("cell rescaling keeps the tilt and the fractional coordinates of a triclinic cell",
           "[unit][md]") {
   // A sheared argon crystal: c tilted in x and y, b tilted in x.
-  auto system = argon_crystal();
+  auto system = argon_crystal(30.0, 5.30);
   core::Mat3 h = system.cell().matrix();
   h(1, 0) = 1.0;
   h(2, 0) = 1.5;

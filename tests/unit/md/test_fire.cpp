@@ -17,8 +17,6 @@ using namespace ioncycle::md::testing;
 
 namespace {
 
-BruteForceLj argon_lj() { return BruteForceLj(argon_epsilon, argon_sigma, 7.5, LjShift::force); }
-
 void displace(core::System& system, double amplitude, std::uint64_t seed) {
   core::Rng rng(seed);
   for (auto& x : system.positions()) {

@@ -13,18 +13,6 @@ using namespace ioncycle;
 using namespace ioncycle::md;
 using namespace ioncycle::md::testing;
 
-namespace {
-
-core::System argon_crystal(double temperature) {
-  auto system = fcc(3, 5.26);
-  maxwell_boltzmann(system, temperature, 5);
-  return system;
-}
-
-BruteForceLj argon_lj() { return BruteForceLj(argon_epsilon, argon_sigma, 7.5, LjShift::force); }
-
-}  // namespace
-
 TEST_CASE("Langevin keeps the target temperature and Maxwell-Boltzmann kinetic energies",
           "[unit][md][physics][stochastic][slow]") {
   const double target = 60.0;

@@ -15,14 +15,6 @@ using namespace ioncycle::md::testing;
 
 namespace {
 
-core::System argon_crystal(double temperature) {
-  auto system = fcc(3, 5.26);
-  maxwell_boltzmann(system, temperature, 5);
-  return system;
-}
-
-BruteForceLj argon_lj() { return BruteForceLj(argon_epsilon, argon_sigma, 7.5, LjShift::force); }
-
 NoseHooverParams params(double dt, double temperature, double damping) {
   NoseHooverParams p;
   p.timestep = dt;

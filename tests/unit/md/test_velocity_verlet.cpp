@@ -16,20 +16,12 @@ namespace {
 
 // 108 argon atoms in fcc at 40 K with a force-shifted LJ (smooth at the cutoff, so the energy
 // error is the integrator's alone).
-core::System argon_crystal() {
-  auto system = fcc(3, 5.26);
-  maxwell_boltzmann(system, 40.0, 5);
-  return system;
-}
-
-BruteForceLj argon_lj() { return BruteForceLj(argon_epsilon, argon_sigma, 7.5, LjShift::force); }
-
 struct EnergyTrace {
   std::vector<double> total;  // eV
 };
 
 EnergyTrace run_nve(double dt, double duration) {
-  auto system = argon_crystal();
+  auto system = argon_crystal(40.0);
   auto lj = argon_lj();
   ForceEvaluator forces(lj, 1.0);
   VelocityVerlet verlet(dt);
@@ -81,7 +73,7 @@ TEST_CASE("velocity Verlet conserves energy with an error that scales as dt^2", 
 }
 
 TEST_CASE("velocity Verlet retraces its path when the velocities are flipped", "[unit][md][physics]") {
-  auto system = argon_crystal();
+  auto system = argon_crystal(40.0);
   auto lj = argon_lj();
   ForceEvaluator forces(lj, 1.0);
   VelocityVerlet verlet(4.0);
@@ -107,7 +99,7 @@ TEST_CASE("velocity Verlet retraces its path when the velocities are flipped", "
 
 TEST_CASE("velocity Verlet counts 3N - 3 degrees of freedom and recounts after removal",
           "[unit][md]") {
-  auto system = argon_crystal();
+  auto system = argon_crystal(40.0);
   auto lj = argon_lj();
   ForceEvaluator forces(lj, 1.0);
   VelocityVerlet verlet(2.0);

@@ -1,0 +1,24 @@
+// SPDX-License-Identifier: MIT
+//
+// Internal to src/potentials (includes libtorch): a model file loaded once, with the metadata
+// inspect_model() reports and the TorchScript module itself, so that a backend does not read
+// the archive twice at start-up.
+#pragma once
+
+#include <torch/script.h>
+
+#include <string>
+
+#include "potentials/model_file.hpp"
+
+namespace ioncycle::potentials {
+
+struct LoadedModel {
+  ModelInfo info;
+  torch::jit::Module module;  ///< on the CPU
+};
+
+/// What inspect_model() does, keeping the module. Same errors.
+[[nodiscard]] LoadedModel load_model(const std::string& path);
+
+}  // namespace ioncycle::potentials
