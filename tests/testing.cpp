@@ -57,4 +57,22 @@ CommandResult run_python(const std::string& script, const std::string& args) {
   return result;
 }
 
+std::string source_path(const std::string& relative) { return std::string(IONCYCLE_SOURCE_DIR) + "/" + relative; }
+
+std::vector<std::string> write_acceptance_structures(const std::string& dir) {
+  const auto r = run_command(shell_quote(python()) + " " + shell_quote(source_path("tests/python/acceptance_structures.py")) +
+                             " " + shell_quote(dir));
+  if (r.exit_code != 0) throw std::runtime_error("acceptance_structures.py failed:\n" + r.output);
+  std::vector<std::string> files;
+  std::size_t start = 0;
+  while (start < r.output.size()) {
+    const std::size_t end = std::min(r.output.find('\n', start), r.output.size());
+    const std::string line = r.output.substr(start, end - start);
+    if (line.ends_with(".xyz")) files.push_back(line);
+    start = end + 1;
+  }
+  if (files.size() != 6) throw std::runtime_error("acceptance_structures.py wrote " + std::to_string(files.size()) + " files:\n" + r.output);
+  return files;
+}
+
 }  // namespace ioncycle::testing

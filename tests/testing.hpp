@@ -5,11 +5,14 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 namespace ioncycle::testing {
 
 /// tests/data/<name>
 [[nodiscard]] std::string data_path(const std::string& name);
+/// <repository>/<relative>
+[[nodiscard]] std::string source_path(const std::string& relative);
 /// A fresh, empty temporary directory (removed at process exit is not guaranteed).
 [[nodiscard]] std::string temp_dir(const std::string& prefix);
 
@@ -29,5 +32,10 @@ struct CommandResult {
 /// The script is written to a temporary file first: TorchScript needs real source files to
 /// compile classes, which `python -c` does not provide.
 [[nodiscard]] CommandResult run_python(const std::string& script, const std::string& args = {});
+
+/// Write the six structures every backend is compared on (AB graphite 4x4x2, LiC6, LiCoO2
+/// 2x2x1, NMC811, graphite with a vacancy, a narrow triclinic cell; built by ASE in
+/// tests/python/acceptance_structures.py) into `dir` as extxyz; returns their paths.
+[[nodiscard]] std::vector<std::string> write_acceptance_structures(const std::string& dir);
 
 }  // namespace ioncycle::testing

@@ -22,7 +22,8 @@ std::string usage_text(const CommandSpec& spec) {
   s << "\noptions:\n";
   std::vector<std::pair<std::string, std::string>> rows;
   for (const auto& o : spec.options) {
-    rows.emplace_back("--" + o.name + (o.value_name.empty() ? "" : " " + o.value_name), o.help);
+    const std::string alias = o.short_name != 0 ? std::string("-") + o.short_name + ", " : std::string();
+    rows.emplace_back(alias + "--" + o.name + (o.value_name.empty() ? "" : " " + o.value_name), o.help);
   }
   rows.emplace_back("-h, --help", "show this help and exit");
   std::size_t width = 0;
@@ -56,6 +57,15 @@ ParsedArgs parse_args(const CommandSpec& spec, std::span<const std::string> args
       continue;
     }
     std::string name = a.substr(a[1] == '-' ? 2 : 1);
+    bool is_alias = false;
+    if (a[1] != '-' && a.size() == 2) {
+      const auto alias = std::find_if(spec.options.begin(), spec.options.end(),
+                                      [&](const OptionSpec& o) { return o.short_name == a[1]; });
+      if (alias != spec.options.end()) {
+        name = alias->name;
+        is_alias = true;
+      }
+    }
     std::optional<std::string> inline_value;
     if (const auto eq = name.find('='); eq != std::string::npos) {
       inline_value = name.substr(eq + 1);
@@ -63,7 +73,7 @@ ParsedArgs parse_args(const CommandSpec& spec, std::span<const std::string> args
     }
     const auto it = std::find_if(spec.options.begin(), spec.options.end(),
                                  [&](const OptionSpec& o) { return o.name == name; });
-    if (it == spec.options.end() || a[1] != '-') {
+    if (it == spec.options.end() || (a[1] != '-' && !is_alias)) {
       std::string msg = "unknown option '" + a + "' for 'ioncycle " + spec.name + "'";
       const std::string hint = core::did_you_mean("--" + name, known);
       if (!hint.empty()) msg += "; " + hint;

@@ -3,7 +3,8 @@
 // A small command-line parser for ioncycle's subcommands: each subcommand declares its options
 // and positional arguments in a CommandSpec; parse_args() returns what was given or throws
 // UsageError (printed with the subcommand's usage, exit status 2). Supports "--name value",
-// "--name=value", flags, "-h"/"--help", and "--" to end options.
+// "--name=value", flags, "-h"/"--help", a one-letter alias "-x value" where an option declares
+// one, and "--" to end options.
 #pragma once
 
 #include <map>
@@ -20,6 +21,7 @@ struct OptionSpec {
   std::string name;        ///< without dashes, e.g. "format"
   std::string value_name;  ///< e.g. "FMT"; empty for a flag
   std::string help;
+  char short_name = 0;     ///< e.g. 'o' for "-o"; 0 for none
 };
 
 struct CommandSpec {

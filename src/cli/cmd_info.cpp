@@ -10,7 +10,7 @@ namespace ioncycle::cli {
 
 CommandSpec info_spec() {
   return {"info", "STRUCTURE",
-          "describe a structure: composition, cell, volume, density, closest pair of atoms",
+          "describe a structure: composition, cell, density, closest pair, layers, stacking, defects",
           "STRUCTURE is an extended XYZ, POSCAR or H5MD file. For a multi-frame file the last frame is\n"
           "described unless --frame says otherwise (0 = first, -1 = last).",
           {{"format", "FMT", "input format (extxyz, poscar, h5md); default: from the file name"},
@@ -28,6 +28,7 @@ int run_info(const ParsedArgs& args, const Context& ctx) {
   const auto& frame = frames[k];
   if (args.flag("json")) {
     auto j = structure_json(frame);
+    j["defects"] = defects_json(frame);
     j["path"] = path;
     j["format"] = std::string(io::format_name(fmt.value_or(io::guess_format(path))));
     j["frame"] = k;
@@ -41,6 +42,7 @@ int run_info(const ParsedArgs& args, const Context& ctx) {
   }
   label += ")";
   describe_structure(ctx.out, frame, label);
+  describe_defects(ctx.out, frame);
   return 0;
 }
 

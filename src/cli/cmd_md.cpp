@@ -20,6 +20,7 @@
 #include <sstream>
 
 #include "cli/commands.hpp"
+#include "cli/threads.hpp"
 #include "cli/describe.hpp"
 #include "cli/run_directory.hpp"
 #include "cli/structure_table.hpp"
@@ -79,13 +80,15 @@ struct MdPlan {
 MdPlan plan_md(const core::ConfigTable& root, const std::string& toml_path) {
   MdPlan plan;
   const fs::path base = fs::path(toml_path).parent_path();
+  std::optional<std::uint64_t> run_seed;  // the structure's seed when [run] gives one
   if (const auto run = root.optional_table("run")) {
     plan.name = run->string_or("name", plan.name);
     plan.seed = run->integer_or("seed", 1, core::Sign::non_negative);
+    if (run->has("seed")) run_seed = static_cast<std::uint64_t>(plan.seed);
     run->reject_unknown_keys();
   }
 
-  auto structure = load_structure(root.require_table("structure"), base);
+  auto structure = load_structure(root.require_table("structure"), base, run_seed);
   plan.frame = std::move(structure.frame);
   plan.structure_label = structure_label(structure);
 
@@ -142,6 +145,39 @@ MdPlan plan_md(const core::ConfigTable& root, const std::string& toml_path) {
 
 }  // namespace
 
+// Where the MD loop's wall time went: neighbor list, the potential's own stages (e.g. edge
+// building, model forward/backward, D3), integration (the rest of each step), output
+// (observers) and anything else (progress, bookkeeping). Sums to the wall time.
+nlohmann::json time_breakdown(md::Simulation& sim, const potentials::Potential& potential, double wall,
+                              double neighbors_before, double potential_before, double integration_before,
+                              double output_before, const potentials::StageTimes& stages_before) {
+  nlohmann::json out = nlohmann::json::object();
+  const double neighbors = sim.forces().seconds_neighbors() - neighbors_before;
+  const double in_potential = sim.forces().seconds_potential() - potential_before;
+  out["neighbor list"] = neighbors;
+  potentials::StageTimes stages;
+  potential.collect_times(stages);
+  double staged = 0.0;
+  for (const auto& [name, seconds] : stages.stages) {
+    double before = 0.0;
+    for (const auto& [n0, s0] : stages_before.stages) {
+      if (n0 == name) before = s0;
+    }
+    out[name] = seconds - before;
+    staged += seconds - before;
+  }
+  if (stages.stages.empty()) {
+    out["potential"] = in_potential;
+  } else {
+    out["potential, other"] = in_potential - staged;
+  }
+  out["integration"] = sim.seconds_integration() - integration_before;
+  out["output"] = sim.seconds_output() - output_before;
+  out["other"] = wall - neighbors - in_potential - (sim.seconds_integration() - integration_before) -
+                 (sim.seconds_output() - output_before);
+  return out;
+}
+
 CommandSpec md_spec() {
   return {"md", "CONFIG.toml",
           "run plain molecular dynamics (NVE, NVT, NPT) with an analytic potential or SevenNet",
@@ -151,11 +187,13 @@ CommandSpec md_spec() {
           "[output] trajectory_every is set), log.txt, and when the run finishes final.extxyz and\n"
           "summary.json.",
           {{"check", "", "validate the file and build everything, then exit without running"},
-           {"output", "DIR", "run directory (overrides [output] directory)"}},
+           {"output", "DIR", "run directory (overrides [output] directory)"},
+           {"threads", "N", "OpenMP and libtorch threads (default: OMP_NUM_THREADS or all cores)"}},
           1, 1};
 }
 
 int run_md(const ParsedArgs& args, const Context& ctx) {
+  apply_thread_option(args);
   const std::string& toml_path = args.positional[0];
   const auto root = core::ConfigTable::parse_file(toml_path);
   MdPlan plan = plan_md(root, toml_path);
@@ -218,6 +256,14 @@ int run_md(const ParsedArgs& args, const Context& ctx) {
   // Set up (first neighbor list and forces) before the clock starts, so the reported speed is
   // that of the MD loop, like LAMMPS' "Loop time".
   (void)sim.sample();
+  // Stage clocks at the start, so that the breakdown covers the MD loop only (not set-up or
+  // minimization).
+  const double neighbors_before = sim.forces().seconds_neighbors();
+  const double potential_before = sim.forces().seconds_potential();
+  const double integration_before = sim.seconds_integration();
+  const double output_before = sim.seconds_output();
+  potentials::StageTimes stages_before;
+  plan.potential->collect_times(stages_before);
   const auto wall_start = std::chrono::steady_clock::now();
   try {
     sim.run(plan.num_steps);
@@ -244,7 +290,10 @@ int run_md(const ParsedArgs& args, const Context& ctx) {
   summary["performance"] = {{"wall_time_s", wall},
                             {"steps_per_s", wall > 0 ? static_cast<double>(sim.step()) / wall : 0.0},
                             {"atom_steps_per_s", wall > 0 ? atom_steps / wall : 0.0},
-                            {"threads", omp_get_max_threads()}};
+                            {"threads", omp_get_max_threads()},
+                            {"breakdown_s", time_breakdown(sim, *plan.potential, wall, neighbors_before,
+                                                           potential_before, integration_before, output_before,
+                                                           stages_before)}};
   summary["force_evaluations"] = sim.forces().num_evaluations();
   if (relaxed) {
     summary["minimization"] = {{"converged", relaxed->converged},

@@ -14,8 +14,8 @@
 #include <unistd.h>
 
 #include "cli/commands.hpp"
+#include "cli/threads.hpp"
 #include "cli/describe.hpp"
-#include "cli/paths.hpp"
 #include "cli/run_directory.hpp"
 #include "cli/structure_table.hpp"
 #include "core/config.hpp"
@@ -23,7 +23,7 @@
 #include "core/error.hpp"
 #include "io/atomic_file.hpp"
 #include "io/structure_io.hpp"
-#include "potentials/model_file.hpp"
+#include "potentials/potential_factory.hpp"
 
 namespace ioncycle::cli {
 
@@ -38,8 +38,8 @@ struct RunSettings {
   std::string name;
   std::int64_t seed = 1;
   LoadedStructure structure;
-  std::string model_spec;
-  std::string model_path;
+  std::string potential_toml;  ///< the [potential] table as written
+  std::string base_dir;        ///< directory of the run file (relative paths in [potential])
   std::string output_dir;
 };
 
@@ -59,20 +59,16 @@ RunSettings read_settings(const core::ConfigTable& root, const std::string& toml
                        "e.g. name = \"graphite-3-cycles\"");
   }
   s.seed = run.integer_or("seed", 1, core::Sign::non_negative);
+  const bool has_seed = run.has("seed");
   run.reject_unknown_keys();
 
   const fs::path base = fs::path(toml_path).parent_path();
-  s.structure = load_structure(root.require_table("structure"), base);
+  s.structure = load_structure(root.require_table("structure"), base,
+                               has_seed ? std::optional<std::uint64_t>(static_cast<std::uint64_t>(s.seed)) : std::nullopt);
 
-  const auto potential = root.require_table("potential");
-  s.model_spec = potential.string_or("model", "default");
-  potential.reject_unknown_keys();
-  if (s.model_spec != "default") {
-    const fs::path m(s.model_spec);
-    s.model_path = (m.is_absolute() ? m : base / m).lexically_normal().string();
-  } else {
-    s.model_path = resolve_model_path("default");
-  }
+  // [potential] is read (and every key checked) when the potential is built, in run_run.
+  s.potential_toml = root.require_table("potential").to_toml();
+  s.base_dir = fs::absolute(base).lexically_normal().string();
 
   const auto output = root.optional_table("output");
   s.output_dir = "runs/" + s.name;
@@ -90,10 +86,9 @@ std::string resolved_toml(const RunSettings& s) {
   t << "# Every setting of this run with defaults filled in (written by ioncycle "
     << IONCYCLE_VERSION << ").\n";
   t << "[run]\nname = " << q(s.name) << "\nseed = " << s.seed << "\n\n";
-  t << "[structure]\nfile = " << q(fs::absolute(s.structure.path).lexically_normal().string()) << "\n";
-  t << "format = " << q(std::string(io::format_name(s.structure.format))) << "\n";
-  t << "frame = " << s.structure.frame_index << "\n\n";
-  t << "[potential]\nmodel = " << q(fs::absolute(s.model_path).lexically_normal().string()) << "\n\n";
+  t << s.structure.resolved_toml << "\n";
+  t << "# [potential] as written; its relative paths are relative to " << s.base_dir << "\n";
+  t << "[potential]\n" << s.potential_toml << "\n\n";
   t << "[output]\ndirectory = " << q(s.output_dir) << "\n";
   return t.str();
 }
@@ -109,11 +104,13 @@ CommandSpec run_spec() {
           "yet. The run directory is [output] directory (default runs/<run.name>); if it exists,\n"
           "-2, -3, ... is appended so no earlier run is overwritten.",
           {{"check", "", "validate the file, structure and model, then exit without writing"},
-           {"output", "DIR", "run directory (overrides [output] directory)"}},
+           {"output", "DIR", "run directory (overrides [output] directory)"},
+           {"threads", "N", "OpenMP and libtorch threads (default: OMP_NUM_THREADS or all cores)"}},
           1, 1};
 }
 
 int run_run(const ParsedArgs& args, const Context& ctx) {
+  apply_thread_option(args);
   const std::string& toml_path = args.positional[0];
   const auto root = core::ConfigTable::parse_file(toml_path);
   RunSettings s = read_settings(root, toml_path);
@@ -123,32 +120,26 @@ int run_run(const ParsedArgs& args, const Context& ctx) {
 
   const auto structure_table = root.require_table("structure");
   const auto potential_table = root.require_table("potential");
-  potentials::ModelInfo model;
-  try {
-    model = potentials::inspect_model(s.model_path);
-  } catch (const InputError& e) {
-    throw potential_table.error_at("model", "model '" + s.model_spec + "' (" + s.model_path + "): " + e.message(),
-                                   e.hint());
-  }
-  std::set<std::string> supported(model.elements.begin(), model.elements.end());
+  std::vector<int> zs(frame.system.atomic_numbers().begin(), frame.system.atomic_numbers().end());
+  // The same [potential] table as `ioncycle md` (spec, model or type; see docs/protocols.md):
+  // building it loads every model, so a bad file is found now, located at its key.
+  const auto potential = potentials::make_potential(potential_table, s.base_dir, zs);
   std::set<std::string> missing;
-  for (const int z : frame.system.atomic_numbers()) {
-    const std::string sym(core::symbol(z));
-    if (!supported.count(sym)) missing.insert(sym);
+  for (const int z : zs) {
+    if (!potential->supports(z)) missing.insert(std::string(core::symbol(z)));
   }
   if (!missing.empty()) {
-    std::string list, all;
+    std::string list;
     for (const auto& m : missing) list += (list.empty() ? "" : ", ") + m;
-    for (const auto& e : model.elements) all += (all.empty() ? "" : " ") + e;
-    throw structure_table.error_at("file", "the structure contains " + list + ", which the model '" +
-                                               s.model_spec + "' does not support",
-                                   "the model supports: " + all);
+    throw structure_table.error_at("file", "the structure contains " + list + ", which the potential '" +
+                                               potential->name() + "' does not support",
+                                   "it supports: " + potential->supported_species());
   }
 
   std::ostringstream log;
   describe_structure(log, frame, structure_label(s.structure));
-  log << "model       " << s.model_path << " (" << potentials::format_name(model.format) << ", "
-      << model.elements.size() << " elements, cutoff " << model.cutoff << " Å, " << model.dtype << ")\n";
+  for (const auto& line : s.structure.applied) log << line << "\n";
+  log << "potential   " << potential->name() << " (cutoff " << potential->cutoff() << " Å)\n";
   log << "seed        " << s.seed << "\n";
 
   if (args.flag("check")) {
@@ -174,11 +165,9 @@ int run_run(const ParsedArgs& args, const Context& ctx) {
     summary["run"] = {{"name", s.name}, {"seed", s.seed}};
     summary["structure"] = structure_json(frame);
     summary["structure"]["path"] = s.structure.path;
-    summary["model"] = {{"path", model.path},
-                        {"format", std::string(potentials::format_name(model.format))},
-                        {"elements", model.elements},
-                        {"cutoff_A", model.cutoff},
-                        {"dtype", model.dtype}};
+    summary["potential"] = {{"name", potential->name()},
+                            {"cutoff_A", potential->cutoff()},
+                            {"table", s.potential_toml}};
     summary["stages_run"] = {"validate", "structure", "model"};
     summary["stages_not_available"] = {"md", "protocol", "analysis"};
     io::write_file_atomically((tmp_dir / "summary.json").string(),

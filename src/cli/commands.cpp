@@ -7,8 +7,10 @@ const std::vector<Command>& commands() {
   static const std::vector<Command> list = {
       {run_spec(), &run_run},
       {md_spec(), &run_md},
+      {build_spec(), &run_build},
       {info_spec(), &run_info},
       {convert_spec(), &run_convert},
+      {eval_spec(), &run_eval},
       {model_info_spec(), &run_model_info},
   };
   return list;

@@ -30,14 +30,18 @@ struct Command {
 
 int run_info(const ParsedArgs& args, const Context& ctx);
 int run_convert(const ParsedArgs& args, const Context& ctx);
+int run_eval(const ParsedArgs& args, const Context& ctx);
 int run_model_info(const ParsedArgs& args, const Context& ctx);
 int run_run(const ParsedArgs& args, const Context& ctx);
 int run_md(const ParsedArgs& args, const Context& ctx);
+int run_build(const ParsedArgs& args, const Context& ctx);
 
 CommandSpec info_spec();
 CommandSpec convert_spec();
+CommandSpec eval_spec();
 CommandSpec model_info_spec();
 CommandSpec run_spec();
 CommandSpec md_spec();
+CommandSpec build_spec();
 
 }  // namespace ioncycle::cli

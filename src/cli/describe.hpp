@@ -11,8 +11,15 @@
 
 namespace ioncycle::cli {
 
-/// Composition, cell, volume, density, closest pair; `label` names the source.
+/// Composition, cell, volume, density, closest pair, host layers (count, heights, spacings)
+/// and stacking sequence of layered hosts, and the builder recorded in the metadata; `label`
+/// names the source.
 void describe_structure(std::ostream& out, const io::Frame& frame, const std::string& label);
 [[nodiscard]] nlohmann::json structure_json(const io::Frame& frame);
+
+/// Defects: those recorded in the metadata (builders, generators) and those detected in the
+/// geometry (defects/defect_detection.hpp). Used by `ioncycle info`.
+void describe_defects(std::ostream& out, const io::Frame& frame);
+[[nodiscard]] nlohmann::json defects_json(const io::Frame& frame);
 
 }  // namespace ioncycle::cli

@@ -141,8 +141,8 @@ NeighborList::NeighborList(NeighborOptions options) : options_(options) {
                          " A)",
                      "a skin of 1 to 2 A is usual");
   }
-  if (!(options_.cutoff + options_.skin > 0.0)) {
-    throw InputError("neighbor list range (cutoff + skin) must be positive");
+  if (!(options_.cutoff >= 0.0) || !std::isfinite(options_.cutoff)) {
+    throw InputError("neighbor list cutoff must be a non-negative length (got " + std::to_string(options_.cutoff) + " A)");
   }
   offsets_.assign(1, 0);
   shift_table_.assign(1, {0, 0, 0});
@@ -197,12 +197,14 @@ void NeighborList::build(const System& system) {
   const bool is_half = options_.kind == NeighborKind::half;
 
   offsets_.assign(num + 1, 0);
-  if (num == 0) {
+  // A zero cutoff: a potential that needs no pairs from the list (D3 sums its own lattice
+  // images), so the list stays empty whatever the skin.
+  if (num == 0 || options_.cutoff == 0.0) {
     neighbors_.clear();
     shift_ids_.clear();
     shift_table_.assign(1, {0, 0, 0});
     max_shift_ = 0;
-    built_positions_.clear();
+    built_positions_.assign(x.begin(), x.end());
     built_cell_ = cell.matrix();
     built_pbc_ = cell.pbc();
     built_topology_ = system.topology_version();

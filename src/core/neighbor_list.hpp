@@ -42,7 +42,7 @@ namespace ioncycle::core {
 enum class NeighborKind { full, half };
 
 struct NeighborOptions {
-  double cutoff = 0.0;  ///< Å, interaction range of the potential(s)
+  double cutoff = 0.0;  ///< Å, interaction range of the potential(s); 0 = no pairs needed (empty list)
   double skin = 1.0;    ///< Å, extra range so the list stays valid for several steps
   NeighborKind kind = NeighborKind::full;
 };

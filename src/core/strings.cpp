@@ -43,6 +43,15 @@ std::vector<std::string_view> split_whitespace(std::string_view s) {
   return tokens;
 }
 
+std::string join(std::span<const std::string> items, std::string_view separator) {
+  std::string out;
+  for (std::size_t k = 0; k < items.size(); ++k) {
+    if (k > 0) out += separator;
+    out += items[k];
+  }
+  return out;
+}
+
 std::string to_lower(std::string_view s) {
   std::string out(s);
   for (char& c : out) c = lower(c);

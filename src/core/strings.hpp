@@ -16,6 +16,8 @@ namespace ioncycle::core {
 /// Split on runs of whitespace; no empty tokens.
 [[nodiscard]] std::vector<std::string_view> split_whitespace(std::string_view s);
 [[nodiscard]] std::string to_lower(std::string_view s);
+/// Items joined by `separator` ("a, b, c").
+[[nodiscard]] std::string join(std::span<const std::string> items, std::string_view separator);
 [[nodiscard]] bool iequals(std::string_view a, std::string_view b);
 
 /// The whole token as a finite double (std::from_chars; also accepts Fortran 'D' exponents);

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "md/force_evaluator.hpp"
 
+#include <chrono>
+
 #include <cmath>
 #include <set>
 #include <string>
@@ -48,12 +50,18 @@ void ForceEvaluator::check_finite(const core::System& system) const {
 }
 
 void ForceEvaluator::evaluate(core::System& system, bool want_virial) {
+  using clock = std::chrono::steady_clock;
   check_species(system);
+  const auto t0 = clock::now();
   neighbors_.update(system);
+  const auto t1 = clock::now();
   potentials::ForceRequest request;
   request.forces = true;
   request.virial = want_virial && !skip_virial_;
   potential_.compute(system, neighbors_, request, result_);
+  const auto t2 = clock::now();
+  seconds_neighbors_ += std::chrono::duration<double>(t1 - t0).count();
+  seconds_potential_ += std::chrono::duration<double>(t2 - t1).count();
   virial_valid_ = request.virial;
   ++num_evaluations_;
   check_finite(system);

@@ -43,6 +43,9 @@ class ForceEvaluator {
   [[nodiscard]] const core::NeighborList& neighbors() const { return neighbors_; }
   [[nodiscard]] potentials::Potential& potential() { return potential_; }
   [[nodiscard]] std::uint64_t num_evaluations() const { return num_evaluations_; }
+  /// Wall time (s) spent updating the neighbor list and in the potential, over all calls.
+  [[nodiscard]] double seconds_neighbors() const { return seconds_neighbors_; }
+  [[nodiscard]] double seconds_potential() const { return seconds_potential_; }
 
  private:
   void check_species(const core::System& system);
@@ -53,6 +56,8 @@ class ForceEvaluator {
   potentials::ForceResult result_;
   std::uint64_t checked_topology_ = ~std::uint64_t{0};
   std::uint64_t num_evaluations_ = 0;
+  double seconds_neighbors_ = 0.0;
+  double seconds_potential_ = 0.0;
   bool skip_virial_ = false;
   bool virial_valid_ = false;
 };

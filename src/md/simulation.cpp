@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "md/simulation.hpp"
 
+#include <chrono>
+
 #include "core/error.hpp"
 #include "core/units.hpp"
 #include "md/pressure.hpp"
@@ -46,11 +48,22 @@ void Simulation::notify(bool is_last) {
   bool any = false;
   for (const auto& o : observers_) any = any || is_last || step_ % o.every == 0;
   if (!any) return;
-  StepInfo info = sample();
-  info.is_last = is_last;
-  for (const auto& o : observers_) {
-    if (is_last || step_ % o.every == 0) o.observer->observe(info, system_);
-  }
+  seconds_output_ += timed_without_forces([&] {
+    StepInfo info = sample();
+    info.is_last = is_last;
+    for (const auto& o : observers_) {
+      if (is_last || step_ % o.every == 0) o.observer->observe(info, system_);
+    }
+  });
+}
+
+template <class Work>
+double Simulation::timed_without_forces(Work&& work) {
+  const double forces_before = forces_.seconds_neighbors() + forces_.seconds_potential();
+  const auto t0 = std::chrono::steady_clock::now();
+  work();
+  const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return wall - (forces_.seconds_neighbors() + forces_.seconds_potential() - forces_before);
 }
 
 void Simulation::run(std::int64_t num_steps) {
@@ -71,7 +84,7 @@ void Simulation::run(std::int64_t num_steps) {
     bool observed = k + 1 == num_steps;
     for (const auto& o : observers_) observed = observed || next % o.every == 0;
     forces_.set_skip_virial(!integrator_needs_virial && !observed);
-    integrator_->step(system_, forces_);
+    seconds_integration_ += timed_without_forces([&] { integrator_->step(system_, forces_); });
     ++step_;
     time_ += dt;
     notify(k + 1 == num_steps);

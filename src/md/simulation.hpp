@@ -43,6 +43,12 @@ class Simulation {
   [[nodiscard]] Integrator& integrator() { return *integrator_; }
   [[nodiscard]] ForceEvaluator& forces() { return forces_; }
 
+  /// Wall time (s) over all run() calls in integrator steps and in observers, each without the
+  /// force evaluations made inside them (those are in forces().seconds_neighbors() and
+  /// seconds_potential()).
+  [[nodiscard]] double seconds_integration() const { return seconds_integration_; }
+  [[nodiscard]] double seconds_output() const { return seconds_output_; }
+
   /// Restore the step counter and time (from a checkpoint).
   void set_clock(std::int64_t step, double time);
 
@@ -64,6 +70,11 @@ class Simulation {
   std::int64_t run_target_ = 0;
   std::uint64_t setup_topology_ = ~std::uint64_t{0};
   bool observed_current_ = false;
+  double seconds_integration_ = 0.0;
+  double seconds_output_ = 0.0;
+  /// Wall time of `work` minus the force evaluations inside it.
+  template <class Work>
+  double timed_without_forces(Work&& work);
 };
 
 }  // namespace ioncycle::md

@@ -5,6 +5,8 @@
 
 #include <torch/script.h>
 
+#include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -23,6 +25,10 @@ namespace {
 constexpr const char* kSevenNetKeys[] = {"chemical_symbols_to_index", "cutoff", "num_species",
                                           "model_type", "version", "dtype", "time", "flashTP",
                                           "oeq", "comm_size"};
+// Keys of ioncycle's own TorchScript format (torchscript_potential.hpp); cutoff and dtype are
+// shared with SevenNet's list. The marker's value is the format version this code reads.
+constexpr const char* kIoncycleKeys[] = {"ioncycle_model", "elements", "cutoff", "dtype"};
+constexpr const char* kIoncycleFormatVersion = "1";
 constexpr const char* kAbsent = "\x01" "absent";  // cannot be a real metadata value
 
 std::string first_line(const std::string& s) {
@@ -117,12 +123,58 @@ ModelInfo describe_mace(const std::string& path, torch::jit::Module& module) {
   return info;
 }
 
+ModelInfo describe_ioncycle(const std::string& path, const std::unordered_map<std::string, std::string>& extra) {
+  ModelInfo info;
+  info.path = path;
+  info.format = ModelFormat::torchscript;
+  for (const char* key : kIoncycleKeys) {
+    const auto& v = extra.at(key);
+    if (v != kAbsent) info.metadata[key] = v;
+  }
+  const SourceLocation where{path, 0, 0};
+  const std::string hint = "see docs/models.md, \"Your own TorchScript model\", for the extra files to save";
+  const std::string version(core::trim(info.metadata["ioncycle_model"]));
+  if (version != kIoncycleFormatVersion) {
+    throw InputError(where, "ioncycle_model = '" + version + "': this ioncycle reads version " +
+                                kIoncycleFormatVersion + " of its TorchScript model format",
+                     "save the model with _extra_files={'ioncycle_model': '1', ...}");
+  }
+  for (const char* key : {"elements", "cutoff"}) {
+    if (!info.metadata.count(key)) {
+      throw InputError(where, std::string("ioncycle TorchScript model lacks the extra file '") + key + "'", hint);
+    }
+  }
+  for (const auto tok : core::split_whitespace(info.metadata["elements"])) {
+    const std::string sym(tok);
+    if (!core::find_atomic_number(sym)) {
+      throw InputError(where, "the model's 'elements' lists an unknown element '" + sym + "'",
+                       "give element symbols separated by spaces, e.g. \"Li C O\"");
+    }
+    if (std::find(info.elements.begin(), info.elements.end(), sym) != info.elements.end()) {
+      throw InputError(where, "the model's 'elements' lists '" + sym + "' twice");
+    }
+    info.elements.push_back(sym);
+  }
+  if (info.elements.empty()) throw InputError(where, "the model's 'elements' is empty", hint);
+  const auto cutoff = core::parse_double(core::trim(info.metadata["cutoff"]));
+  if (!cutoff || !(*cutoff > 0.0) || !std::isfinite(*cutoff)) {
+    throw InputError(where, "the model's 'cutoff' must be a positive number of Å (got '" + info.metadata["cutoff"] + "')");
+  }
+  info.cutoff = *cutoff;
+  info.dtype = info.metadata.count("dtype") ? std::string(core::trim(info.metadata["dtype"])) : "float64";
+  if (info.dtype != "float32" && info.dtype != "float64") {
+    throw InputError(where, "the model's 'dtype' must be \"float32\" or \"float64\" (got '" + info.dtype + "')");
+  }
+  return info;
+}
+
 }  // namespace
 
 std::string_view format_name(ModelFormat format) {
   switch (format) {
     case ModelFormat::sevennet: return "sevennet";
     case ModelFormat::mace: return "mace";
+    case ModelFormat::torchscript: return "torchscript";
   }
   return "unknown";
 }
@@ -140,11 +192,13 @@ LoadedModel load_model(const std::string& path) {
   if (!fs::is_regular_file(path, ec)) throw InputError(where, "model path is not a regular file");
   if (!looks_like_zip(path)) {
     throw InputError(where, "not a TorchScript model file (TorchScript files are zip archives)",
-                     "export SevenNet models with `sevenn_get_model` and MACE models with "
-                     "`mace_create_lammps_model --format libtorch`");
+                     "export SevenNet models with `sevenn_get_model`, MACE models with "
+                     "`mace_create_lammps_model --format libtorch`, your own with torch.jit.save "
+                     "(docs/models.md)");
   }
   std::unordered_map<std::string, std::string> extra;
   for (const char* key : kSevenNetKeys) extra[key] = kAbsent;
+  for (const char* key : kIoncycleKeys) extra[key] = kAbsent;
   torch::jit::Module module;
   try {
     module = torch::jit::load(path, torch::kCPU, extra);
@@ -161,6 +215,7 @@ LoadedModel load_model(const std::string& path) {
       }
       return {describe_sevennet(path, extra), std::move(module)};
     }
+    if (extra["ioncycle_model"] != kAbsent) return {describe_ioncycle(path, extra), std::move(module)};
     if (module.hasattr("atomic_numbers") && module.hasattr("r_max")) {
       ModelInfo info = describe_mace(path, module);
       return {std::move(info), std::move(module)};
@@ -168,10 +223,12 @@ LoadedModel load_model(const std::string& path) {
   } catch (const c10::Error& e) {
     throw BackendError("libtorch", "reading metadata of '" + path + "': " + first_line(e.what_without_backtrace()));
   }
-  throw InputError(where, "TorchScript file of unknown format: it has neither SevenNet metadata "
-                          "(extra file 'model_type') nor MACE buffers ('atomic_numbers', 'r_max')",
+  throw InputError(where, "TorchScript file of unknown format: it has none of the metadata looked for: "
+                          "SevenNet's extra file 'model_type', ioncycle's extra file 'ioncycle_model', "
+                          "MACE's buffers 'atomic_numbers' and 'r_max'",
                    "deploy SevenNet models with `sevenn_get_model`, MACE models with "
-                   "`mace_create_lammps_model --format libtorch`");
+                   "`mace_create_lammps_model --format libtorch`; save your own model with "
+                   "_extra_files={'ioncycle_model': '1', 'elements': ..., 'cutoff': ...} (docs/models.md)");
 }
 
 ModelInfo inspect_model(const std::string& path) { return load_model(path).info; }

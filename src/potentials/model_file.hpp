@@ -6,6 +6,9 @@
 //     "E3_equivariant_model", chemical_symbols_to_index, cutoff, dtype ("single" = float32).
 //   - MACE exported for LAMMPS (mace_create_lammps_model): registered buffers atomic_numbers,
 //     r_max, num_interactions; dtype from the parameter model.node_embedding.linear.weight.
+//   - A user's own TorchScript model (torchscript_potential.hpp, docs/models.md): extra files
+//     ioncycle_model ("1", the format marker and its version), elements (space-separated
+//     symbols), cutoff (Å) and optionally dtype ("float32" or "float64", the default).
 // See shared MLIP-FORMATS.md §1-2. Anything else is an InputError saying which metadata were
 // looked for. Loading runs on the CPU; the caller picks the device when it builds a Potential.
 //
@@ -19,7 +22,7 @@
 
 namespace ioncycle::potentials {
 
-enum class ModelFormat { sevennet, mace };
+enum class ModelFormat { sevennet, mace, torchscript };
 
 /// What a model file says about itself.
 struct ModelInfo {
@@ -31,7 +34,8 @@ struct ModelInfo {
   double cutoff = 0.0;
   /// "float32" or "float64".
   std::string dtype;
-  /// All metadata as text (SevenNet extra files; MACE buffers), for `ioncycle model info`.
+  /// All metadata as text (SevenNet and ioncycle extra files; MACE buffers), for
+  /// `ioncycle model info`.
   std::map<std::string, std::string> metadata;
 };
 

@@ -2,11 +2,22 @@
 #include "potentials/potential.hpp"
 
 #include <algorithm>
+#include <chrono>
 
 #include "core/elements.hpp"
 #include "core/error.hpp"
 
 namespace ioncycle::potentials {
+
+void StageTimes::add(const std::string& name, double seconds) {
+  for (auto& [n, s] : stages) {
+    if (n == name) {
+      s += seconds;
+      return;
+    }
+  }
+  stages.emplace_back(name, seconds);
+}
 
 double Potential::energy(const core::System& system, const core::NeighborList& neighbors) {
   // Empty vectors: no allocation for an energy-only call.
@@ -77,10 +88,18 @@ void SumPotential::compute(const core::System& system, const core::NeighborList&
 
   // The first term writes the result directly, the others go through scratch_ and are added,
   // in term order (deterministic). scratch_ keeps its capacity between calls.
+  using clock = std::chrono::steady_clock;
+  term_seconds_.resize(terms_.size(), 0.0);
+  auto start = clock::now();
   terms_.front()->compute(system, neighbors, each, result);
+  auto stop = clock::now();
+  term_seconds_[0] += std::chrono::duration<double>(stop - start).count();
   if (request.per_atom_energy && !each.per_atom_energy) result.per_atom_energy.clear();
   for (std::size_t t = 1; t < terms_.size(); ++t) {
+    start = clock::now();
     terms_[t]->compute(system, neighbors, each, scratch_);
+    stop = clock::now();
+    term_seconds_[t] += std::chrono::duration<double>(stop - start).count();
     result.energy += scratch_.energy;
     if (each.forces) {
       for (std::size_t i = 0; i < result.forces.size(); ++i) result.forces[i] += scratch_.forces[i];
@@ -90,6 +109,18 @@ void SumPotential::compute(const core::System& system, const core::NeighborList&
       for (std::size_t i = 0; i < result.per_atom_energy.size(); ++i) {
         result.per_atom_energy[i] += scratch_.per_atom_energy[i];
       }
+    }
+  }
+}
+
+void SumPotential::collect_times(StageTimes& out) const {
+  for (std::size_t t = 0; t < terms_.size(); ++t) {
+    StageTimes inner;
+    terms_[t]->collect_times(inner);
+    if (inner.stages.empty()) {
+      out.add(terms_[t]->name(), t < term_seconds_.size() ? term_seconds_[t] : 0.0);
+    } else {
+      for (const auto& [name, seconds] : inner.stages) out.add(name, seconds);
     }
   }
 }

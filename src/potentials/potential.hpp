@@ -48,6 +48,13 @@ struct ForceResult {
   std::vector<double> per_atom_energy;     ///< eV, one per atom (when requested)
 };
 
+/// Wall time spent in named stages of compute() since construction, for performance reports
+/// (`ioncycle md` summary.json, benchmarks). Stages are in the order first seen.
+struct StageTimes {
+  std::vector<std::pair<std::string, double>> stages;  ///< name, seconds
+  void add(const std::string& name, double seconds);
+};
+
 struct NeighborRequest {
   double cutoff = 0.0;  ///< Å
   core::NeighborKind kind = core::NeighborKind::full;
@@ -77,6 +84,10 @@ class Potential {
   /// Energy only (no gradients). The default calls compute() without forces and virial.
   [[nodiscard]] virtual double energy(const core::System& system, const core::NeighborList& neighbors);
 
+  /// Add the time spent in this potential's stages (e.g. edge building, model forward and
+  /// backward). Potentials without inner stages add nothing; a sum times each term.
+  virtual void collect_times(StageTimes& out) const { (void)out; }
+
  protected:
   Potential() = default;
   Potential(const Potential&) = default;
@@ -97,12 +108,14 @@ class SumPotential final : public Potential {
   void compute(const core::System& system, const core::NeighborList& neighbors,
                const ForceRequest& request, ForceResult& result) override;
   [[nodiscard]] double energy(const core::System& system, const core::NeighborList& neighbors) override;
+  void collect_times(StageTimes& out) const override;
 
   [[nodiscard]] std::size_t num_terms() const { return terms_.size(); }
   [[nodiscard]] Potential& term(std::size_t i) { return *terms_[i]; }
 
  private:
   std::vector<std::unique_ptr<Potential>> terms_;
+  std::vector<double> term_seconds_;  ///< compute() time per term
   ForceResult scratch_;
 };
 

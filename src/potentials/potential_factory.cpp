@@ -8,10 +8,16 @@
 
 #include "core/elements.hpp"
 #include "core/error.hpp"
+#include "core/strings.hpp"
+#include "potentials/d3_dispersion.hpp"
 #include "potentials/lennard_jones.hpp"
+#include "potentials/mace_potential.hpp"
+#include "potentials/model_file.hpp"
 #include "potentials/morse.hpp"
+#include "potentials/potential_spec.hpp"
 #include "potentials/sevennet_potential.hpp"
 #include "potentials/tersoff.hpp"
+#include "potentials/torchscript_potential.hpp"
 
 namespace ioncycle::potentials {
 
@@ -118,11 +124,46 @@ std::unique_ptr<Potential> make_tersoff(const core::ConfigTable& table, const st
   }
 }
 
-std::unique_ptr<Potential> make_sevennet(const core::ConfigTable& table, const std::string& base_dir) {
+SpecContext spec_context(const core::ConfigTable& table, const std::string& base_dir,
+                         const std::vector<int>& structure_elements) {
+  SpecContext context;
+  context.base_dir = base_dir;
+  context.structure_elements = structure_elements;
+  context.device = table.choice_or("device", {"auto", "cpu", "cuda"}, "auto");
+  if (const auto d3 = table.optional_table("d3")) {
+    context.d3.functional = d3->optional_string("functional");
+    context.d3.cutoff = d3->optional_quantity("cutoff", Dimension::length, core::Sign::positive);
+    context.d3.cn_cutoff = d3->optional_quantity("cn_cutoff", Dimension::length, core::Sign::positive);
+    d3->reject_unknown_keys();
+  }
+  return context;
+}
+
+// `spec = "..."`, or `model = "..."` (sugar: "default" is the default spec, a path is "model:PATH").
+std::unique_ptr<Potential> make_from_spec_key(const core::ConfigTable& table, const std::string& key,
+                                              const std::string& base_dir, const std::vector<int>& structure_elements) {
+  const std::string text = table.require_string(key);
+  SpecContext context = spec_context(table, base_dir, structure_elements);
+  table.reject_unknown_keys();
+  context.where = table.location_of(key);
+  context.quoted = true;
+  std::string spec = text;
+  if (key == "model" && text != "default") spec = "model:" + text;  // one term: errors at the value
+  return make_potential_from_spec(spec, context);
+}
+
+// type = "sevennet" | "mace" | "torchscript" with model = PATH ("default" for SevenNet-0).
+std::unique_ptr<Potential> make_model_table(const core::ConfigTable& table, const std::string& type,
+                                            const std::string& base_dir) {
   const std::string given = table.require_string("model");
+  const std::string device = table.choice_or("device", {"auto", "cpu", "cuda"}, "auto");
   table.reject_unknown_keys();
   std::string path;
   if (given == "default") {
+    if (type != "sevennet") {
+      throw table.error_at("model", "model = \"default\" is SevenNet-0; a " + type + " potential needs a file",
+                           "give the path of the model file, relative to the configuration file");
+    }
     path = default_model_path();
     if (path.empty()) {
       throw table.error_at("model", "the default model (models/sevennet-0.pt) was not found",
@@ -133,11 +174,20 @@ std::unique_ptr<Potential> make_sevennet(const core::ConfigTable& table, const s
     path = (g.is_absolute() ? g : fs::path(base_dir) / g).lexically_normal().string();
   }
   try {
-    return std::make_unique<SevenNetPotential>(path);
+    return make_model_potential(path, type, device);
   } catch (const InputError& e) {
-    if (e.where().known()) throw;  // already names the model file
-    throw table.error_at("model", e.message(), e.hint());
+    const std::string file = e.where().known() ? "model '" + e.where().file + "': " : "";
+    throw table.error_at("model", file + e.message(), e.hint());
   }
+}
+
+std::unique_ptr<Potential> make_d3_table(const core::ConfigTable& table) {
+  D3Overrides overrides;
+  overrides.functional = table.optional_string("functional");
+  overrides.cutoff = table.optional_quantity("cutoff", Dimension::length, core::Sign::positive);
+  overrides.cn_cutoff = table.optional_quantity("cn_cutoff", Dimension::length, core::Sign::positive);
+  table.reject_unknown_keys();
+  return located(table, [&] { return make_d3_potential(std::nullopt, overrides); });
 }
 
 }  // namespace
@@ -156,8 +206,8 @@ std::string default_model_path() {
   return {};
 }
 
-std::string find_parameter_file(const core::ConfigTable& table, const std::string& key, const std::string& base_dir) {
-  const std::string given = table.require_string(key);
+std::optional<std::string> locate_parameter_file(const std::string& given, const std::string& base_dir,
+                                                 std::vector<std::string>& looked) {
   std::vector<fs::path> candidates;
   const fs::path g(given);
   if (g.is_absolute()) {
@@ -170,22 +220,41 @@ std::string find_parameter_file(const core::ConfigTable& table, const std::strin
     candidates.push_back(fs::path(kDebianLammpsPotentials) / g);
   }
   std::error_code ec;
+  looked.clear();
   for (const auto& c : candidates) {
     if (fs::is_regular_file(c, ec)) return c.lexically_normal().string();
+    looked.push_back(c.lexically_normal().string());
   }
-  std::string looked;
-  for (const auto& c : candidates) looked += (looked.empty() ? "" : ", ") + c.lexically_normal().string();
-  throw table.error_at(key, "parameter file '" + given + "' not found (looked in " + looked + ")",
+  return std::nullopt;
+}
+
+std::string find_parameter_file(const core::ConfigTable& table, const std::string& key, const std::string& base_dir) {
+  const std::string given = table.require_string(key);
+  std::vector<std::string> looked;
+  if (auto path = locate_parameter_file(given, base_dir, looked)) return *path;
+  throw table.error_at(key, "parameter file '" + given + "' not found (looked in " + core::join(looked, ", ") + ")",
                        "paths are relative to the configuration file; LAMMPS' potential files are found by name");
 }
 
 std::unique_ptr<Potential> make_potential(const core::ConfigTable& table, const std::string& base_dir,
                                           const std::vector<int>& structure_elements) {
-  const std::string type = table.require_choice("type", {"lj", "morse", "tersoff", "sevennet", "sum"});
+  if (!table.has("type")) {
+    if (table.has("spec")) return make_from_spec_key(table, "spec", base_dir, structure_elements);
+    if (table.has("model")) return make_from_spec_key(table, "model", base_dir, structure_elements);
+    (void)table.has("device");
+    table.reject_unknown_keys();  // a misspelt key ("modle") is named, with the nearest one
+    throw table.error_at("type", "[" + table.path() + "] needs one of 'spec', 'model' or 'type'",
+                         "e.g. spec = \"default\" (SevenNet-0 + D3), model = \"my-model.pt\" or type = \"lj\"");
+  }
+  const std::string type = table.require_choice(
+      "type", {"lj", "morse", "tersoff", "sevennet", "mace", "torchscript", "model", "d3", "sum"});
   if (type == "lj") return make_lj(table);
   if (type == "morse") return make_morse(table);
   if (type == "tersoff") return make_tersoff(table, base_dir, structure_elements);
-  if (type == "sevennet") return make_sevennet(table, base_dir);
+  if (type == "sevennet" || type == "mace" || type == "torchscript" || type == "model") {
+    return make_model_table(table, type == "model" ? "" : type, base_dir);
+  }
+  if (type == "d3") return make_d3_table(table);
   auto terms = table.table_array("term");
   if (terms.empty()) {
     throw table.error_at("type", "a sum needs at least one [[" + table.path() + ".term]] table",
@@ -195,6 +264,43 @@ std::unique_ptr<Potential> make_potential(const core::ConfigTable& table, const 
   std::vector<std::unique_ptr<Potential>> built;
   for (const auto& t : terms) built.push_back(make_potential(t, base_dir, structure_elements));
   return std::make_unique<SumPotential>(std::move(built));
+}
+
+std::unique_ptr<Potential> make_model_potential(const std::string& path, const std::string& kind,
+                                                const std::string& device) {
+  const ModelInfo info = inspect_model(path);  // InputError for a missing or unrecognized file
+  const std::string format(format_name(info.format));
+  if (!kind.empty() && kind != format) {
+    throw InputError(SourceLocation{path, 0, 0}, "this is a " + format + " model, not a " + kind + " model",
+                     "write " + format + ":PATH (or model:PATH, which recognizes the format)");
+  }
+  switch (info.format) {
+    case ModelFormat::sevennet: {
+      SevenNetPotential::Options options;
+      options.device = device;
+      return std::make_unique<SevenNetPotential>(path, options);
+    }
+    case ModelFormat::mace: {
+      MacePotential::Options options;
+      options.device = device;
+      return std::make_unique<MacePotential>(path, options);
+    }
+    case ModelFormat::torchscript: {
+      TorchScriptPotential::Options options;
+      options.device = device;
+      return std::make_unique<TorchScriptPotential>(path, options);
+    }
+  }
+  throw std::logic_error("make_model_potential: unhandled model format");
+}
+
+std::unique_ptr<Potential> make_d3_potential(const std::optional<std::string>& functional, const D3Overrides& overrides) {
+  D3Settings settings;  // PBE, cutoffs 95 and 40 bohr, the table deployed by set-up
+  if (overrides.functional) settings.functional = *overrides.functional;
+  if (functional) settings.functional = *functional;
+  if (overrides.cutoff) settings.cutoff = *overrides.cutoff;
+  if (overrides.cn_cutoff) settings.cn_cutoff = *overrides.cn_cutoff;
+  return std::make_unique<D3Dispersion>(settings);
 }
 
 }  // namespace ioncycle::potentials

@@ -25,11 +25,13 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "core/config.hpp"
 #include "potentials/potential.hpp"
+#include "potentials/potential_spec.hpp"
 
 namespace ioncycle::potentials {
 
@@ -38,8 +40,23 @@ namespace ioncycle::potentials {
 [[nodiscard]] std::unique_ptr<Potential> make_potential(const core::ConfigTable& table, const std::string& base_dir,
                                                         const std::vector<int>& structure_elements);
 
+/// A model file as a Potential, its format recognized from the metadata. `kind` "sevennet",
+/// "mace" or "torchscript" requires that format; "" accepts any. `device`: see torch_support.hpp.
+[[nodiscard]] std::unique_ptr<Potential> make_model_potential(const std::string& path, const std::string& kind,
+                                                              const std::string& device);
+
+/// D3(BJ) dispersion; `functional` (e.g. "pbe") overrides `overrides.functional`; defaults in
+/// docs/models.md.
+[[nodiscard]] std::unique_ptr<Potential> make_d3_potential(const std::optional<std::string>& functional,
+                                                           const D3Overrides& overrides);
+
 /// The file `model = "default"` stands for (see above); empty if none is found.
 [[nodiscard]] std::string default_model_path();
+
+/// Where a parameter file named `given` is found (see above), or nullopt with the places
+/// `looked` in.
+[[nodiscard]] std::optional<std::string> locate_parameter_file(const std::string& given, const std::string& base_dir,
+                                                               std::vector<std::string>& looked);
 
 /// Where a potential parameter file named in a configuration is found (see above); InputError
 /// located at `key` of `table` if nowhere.

@@ -22,6 +22,7 @@
 #include <string>
 #include <vector>
 
+#include "potentials/graph_edges.hpp"
 #include "potentials/potential.hpp"
 
 namespace ioncycle::potentials {
@@ -29,8 +30,9 @@ namespace ioncycle::potentials {
 class SevenNetPotential final : public Potential {
  public:
   struct Options {
-    /// Torch device the model runs on. Only "cpu" is supported for now.
-    std::string device = "cpu";
+    /// Torch device: "cpu", "cuda", "cuda:N" or "auto" (CUDA if usable, else CPU); see
+    /// torch_support.hpp.
+    std::string device = "auto";
   };
 
   /// Load a deployed SevenNet serial model. InputError for a missing file or a file that is not a
@@ -49,6 +51,8 @@ class SevenNetPotential final : public Potential {
   void compute(const core::System& system, const core::NeighborList& neighbors, const ForceRequest& request,
                ForceResult& result) override;
   [[nodiscard]] double energy(const core::System& system, const core::NeighborList& neighbors) override;
+  /// "edge building", "model forward", "model backward", "force/virial sum".
+  void collect_times(StageTimes& out) const override;
 
   [[nodiscard]] const std::string& path() const { return path_; }
   /// Element symbols in the model's type-index order.
@@ -68,10 +72,9 @@ class SevenNetPotential final : public Potential {
   std::size_t num_edges_ = 0;
   // Buffers reused between calls (wrapped by torch::from_blob, never reallocated once sized).
   std::vector<std::int64_t> species_;
-  std::vector<std::int64_t> edge_index_;  ///< [2, E]: E centres, then E neighbours
-  std::vector<float> edge_vec_;           ///< [E, 3]
-  std::vector<core::Vec3> shifts_;
-  std::vector<std::size_t> edge_count_;   ///< edges per atom (parallel build)
+  GraphEdges edges_;             ///< edge_index [2, E] and the image shift of each edge
+  std::vector<float> edge_vec_;  ///< [E, 3]
+  double seconds_graph_ = 0.0, seconds_forward_ = 0.0, seconds_backward_ = 0.0, seconds_sum_ = 0.0;
   std::unique_ptr<Impl> impl_;
 };
 

@@ -114,12 +114,6 @@ std::optional<int> element_of_label(std::string_view label) {
   return std::nullopt;
 }
 
-std::string join(const std::vector<std::string>& items) {
-  std::string list;
-  for (const auto& item : items) list += (list.empty() ? "" : ", ") + item;
-  return list;
-}
-
 std::vector<std::string> all_symbols() {
   std::vector<std::string> symbols;
   for (int z = 1; z <= core::max_atomic_number(); ++z) symbols.emplace_back(core::symbol(z));
@@ -428,7 +422,7 @@ Tersoff Tersoff::from_file(const std::string& path, const std::vector<std::strin
   for (const auto& label : labels) {
     if (std::find(file_labels.begin(), file_labels.end(), label) == file_labels.end()) {
       throw InputError(at(num_lines, 0), "the Tersoff parameter file has no entries for '" + label + "'",
-                       "it has entries for " + join(file_labels) + "; use another file or other elements");
+                       "it has entries for " + core::join(file_labels, ", ") + "; use another file or other elements");
     }
   }
   for (std::size_t a = 0; a < labels.size(); ++a) {
@@ -440,7 +434,7 @@ Tersoff Tersoff::from_file(const std::string& path, const std::vector<std::strin
           const std::size_t n = labels.size();
           throw InputError(at(num_lines, 0),
                            "no Tersoff entry for '" + labels[a] + " " + labels[b] + " " + labels[c] + "'",
-                           "with the elements " + join(labels) + " the file needs an entry for each of the " +
+                           "with the elements " + core::join(labels, ", ") + " the file needs an entry for each of the " +
                                std::to_string(n * n * n) + " ordered triplets");
         }
       }

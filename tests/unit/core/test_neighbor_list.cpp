@@ -619,7 +619,6 @@ TEST_CASE("neighbor list is identical for one and two threads", "[unit][neighbor
 TEST_CASE("neighbor list rejects bad options and blown-up positions", "[unit][neighbor]") {
   CHECK_THROWS_AS(NeighborList({-1.0, 1.0, NeighborKind::full}), InputError);
   CHECK_THROWS_AS(NeighborList({3.0, -0.1, NeighborKind::full}), InputError);
-  CHECK_THROWS_AS(NeighborList({0.0, 0.0, NeighborKind::full}), InputError);
   CHECK_THROWS_AS(NeighborList({std::numeric_limits<double>::quiet_NaN(), 1.0, NeighborKind::full}), InputError);
   System system(Cell::orthorhombic(10, 10, 10));
   system.add_atom(argon_at(Vec3(1, 1, 1)));
@@ -629,4 +628,24 @@ TEST_CASE("neighbor list rejects bad options and blown-up positions", "[unit][ne
   CHECK_THROWS_AS(list.build(system), SimulationError);
   system.positions()[1] = Vec3(1e12, 0, 0);
   CHECK_THROWS_AS(list.build(system), SimulationError);
+}
+
+TEST_CASE("a zero cutoff gives an empty list whatever the skin (potentials that need no pairs)", "[unit][neighbor]") {
+  System system{Cell::orthorhombic(6.0, 6.0, 6.0)};
+  for (int k = 0; k < 5; ++k) {
+    ioncycle::core::AtomSpec a;
+    a.z = 6;
+    a.position = Vec3(1.0 * k, 0.5 * k, 0.2 * k);
+    system.add_atom(a);
+  }
+  for (const double skin : {0.0, 1.0}) {
+    NeighborList list({0.0, skin, NeighborKind::full});
+    list.build(system);
+    CHECK(list.num_atoms() == 5);
+    CHECK(list.neighbors().empty());
+    system.positions()[0] += Vec3(0.7, 0.0, 0.0);
+    (void)list.update(system);
+    CHECK(list.neighbors().empty());
+  }
+  CHECK_THROWS_AS(NeighborList({-1.0, 1.0, NeighborKind::full}), ioncycle::InputError);
 }

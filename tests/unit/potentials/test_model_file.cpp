@@ -2,11 +2,14 @@
 //
 // The deployed default model (SevenNet-0, written by scripts/setup) loads with libtorch and its
 // metadata are read correctly; broken or foreign files give clear InputErrors. The reference for
-// the metadata is torch's own Python loader reading the same file's extra files.
+// the metadata is torch's own Python loader reading the same file's extra files. ioncycle's own
+// TorchScript format is recognized from its extra files (MACE exports: test_mace.cpp).
 #include <catch2/catch.hpp>
 
 #include <filesystem>
 #include <fstream>
+#include <string>
+#include <vector>
 
 #include "core/error.hpp"
 #include "potentials/model_file.hpp"
@@ -84,7 +87,7 @@ TEST_CASE("bad model files give located InputErrors, never crashes", "[unit][pot
     CHECK_THROWS_WITH(inspect_model(p), Catch::Contains("cannot load") && Catch::Contains("fake.pt"));
   }
   SECTION("a directory") { CHECK_THROWS_AS(inspect_model(dir), InputError); }
-  SECTION("TorchScript without SevenNet or MACE metadata") {
+  SECTION("TorchScript without SevenNet, ioncycle or MACE metadata") {
     const std::string p = dir + "/plain.pt";
     const std::string script =
         "import sys, torch\n"
@@ -95,7 +98,10 @@ TEST_CASE("bad model files give located InputErrors, never crashes", "[unit][pot
     const auto r = t::run_python(script, t::shell_quote(p));
     INFO(r.output);
     REQUIRE(r.exit_code == 0);
-    CHECK_THROWS_WITH(inspect_model(p), Catch::Contains("unknown format") && Catch::Contains("plain.pt"));
+    // The message lists every piece of metadata that was looked for.
+    CHECK_THROWS_WITH(inspect_model(p), Catch::Contains("unknown format") && Catch::Contains("plain.pt") &&
+                                            Catch::Contains("'model_type'") && Catch::Contains("'ioncycle_model'") &&
+                                            Catch::Contains("'atomic_numbers'") && Catch::Contains("'r_max'"));
   }
   SECTION("SevenNet metadata without a cutoff") {
     const std::string p = dir + "/nocutoff.pt";
@@ -111,4 +117,39 @@ TEST_CASE("bad model files give located InputErrors, never crashes", "[unit][pot
     REQUIRE(r.exit_code == 0);
     CHECK_THROWS_WITH(inspect_model(p), Catch::Contains("lack 'cutoff'"));
   }
+}
+
+TEST_CASE("ioncycle's own TorchScript format is recognized from its extra files; bad values are located errors",
+          "[unit][potentials][model][torchscript]") {
+  const auto dir = t::temp_dir("models_ts");
+  // One scripted module saved with several metadata variants.
+  const std::string script =
+      "import sys, torch\n"
+      "from typing import Dict\n"
+      "class M(torch.nn.Module):\n"
+      "    def forward(self, positions: torch.Tensor, cell: torch.Tensor, atomic_numbers: torch.Tensor,\n"
+      "                edge_index: torch.Tensor, shifts: torch.Tensor) -> Dict[str, torch.Tensor]:\n"
+      "        return {'energy': positions.sum()}\n"
+      "m = torch.jit.script(M())\n"
+      "ok = {'ioncycle_model': '1', 'elements': 'Li C  O', 'cutoff': '4.5'}\n"
+      "variants = {'ok': ok, 'f16': dict(ok, dtype='float16'), 'cut': dict(ok, cutoff='-1'),\n"
+      "            'twice': dict(ok, elements='C Li C'), 'nocut': {'ioncycle_model': '1', 'elements': 'C'}}\n"
+      "for name, extra in variants.items():\n"
+      "    torch.jit.save(m, f'{sys.argv[1]}/{name}.pt', _extra_files=extra)\n";
+  const auto r = t::run_python(script, t::shell_quote(dir));
+  INFO(r.output);
+  REQUIRE(r.exit_code == 0);
+
+  const auto info = inspect_model(dir + "/ok.pt");
+  CHECK(info.format == ModelFormat::torchscript);
+  CHECK(info.elements == std::vector<std::string>{"Li", "C", "O"});
+  CHECK(info.cutoff == 4.5);
+  CHECK(info.dtype == "float64");  // the default when 'dtype' is absent
+  CHECK(info.metadata.at("ioncycle_model") == "1");
+  CHECK(info.metadata.count("dtype") == 0);
+
+  CHECK_THROWS_WITH(inspect_model(dir + "/f16.pt"), Catch::Contains("f16.pt") && Catch::Contains("'dtype' must be"));
+  CHECK_THROWS_WITH(inspect_model(dir + "/cut.pt"), Catch::Contains("'cutoff' must be a positive number"));
+  CHECK_THROWS_WITH(inspect_model(dir + "/twice.pt"), Catch::Contains("lists 'C' twice"));
+  CHECK_THROWS_WITH(inspect_model(dir + "/nocut.pt"), Catch::Contains("lacks the extra file 'cutoff'"));
 }

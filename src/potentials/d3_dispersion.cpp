@@ -1,0 +1,752 @@
+// SPDX-License-Identifier: MIT
+#include "potentials/d3_dispersion.hpp"
+
+#include <omp.h>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "core/elements.hpp"
+#include "core/error.hpp"
+#include "core/strings.hpp"
+
+namespace ioncycle::potentials {
+
+namespace {
+
+using core::Mat3;
+using core::Vec3;
+
+// Grimme 2010: steepness of the CN counting function (Eq. 15) and of the Gaussian weights of the
+// reference C6 (Eq. 16, k3 = 4 with the minus sign written out).
+constexpr double kK1 = 16.0;
+constexpr double kK3 = 4.0;
+
+// Two atoms closer than this (Å²) are one point: their pair is skipped, as simple-dftd3 skips
+// r² < machine epsilon (in Bohr²). It also removes the i == j, T = 0 term.
+constexpr double kMinDistance2 = 1e-12;
+
+// Integer bounds of the image loops are widened by this much (in lattice units) so that rounding
+// in a bound never drops an image; the sums test |d|² <= rc² themselves.
+constexpr double kBoundSlack = 1e-9;
+
+// Pairs are matched against the translation list up to this much beyond the exact reach
+// |T| <= radius + |d0| (Å), against rounding in the sorted norms.
+constexpr double kReachSlack = 1e-9;
+
+// Below this many image candidates per evaluation (pairs x translations) the loops run on one
+// thread: a few hundred microseconds of work do not pay for waking a team, and on a busy
+// machine a barrier can cost a scheduler time slice.
+constexpr double kMinWorkForThreads = 2e5;
+
+// Resolution (Å) of the tables of how many translations a pair needs: |d0| is rounded up to a
+// multiple of it, so a pair gets at most a shell this thick of extra (masked) candidates.
+constexpr double kCountStep = 0.05;
+
+// floor and ceil of small numbers without a libm call (the Release flags target plain x86-64,
+// where std::floor is not one instruction); the values are far inside the int range.
+int floor_int(double x) {
+  const int i = static_cast<int>(x);
+  return i - (x < static_cast<double>(i) ? 1 : 0);
+}
+int ceil_int(double x) {
+  const int i = static_cast<int>(x);
+  return i + (x > static_cast<double>(i) ? 1 : 0);
+}
+
+void ensure_size(D3Dispersion::VectorColumns& v, std::size_t n) {
+  if (n <= v.x.size()) return;
+  const std::size_t grown = std::max<std::size_t>({64, n, 2 * v.x.size()});
+  v.x.resize(grown);
+  v.y.resize(grown);
+  v.z.resize(grown);
+  v.w.resize(grown);
+}
+
+// Store every lattice image d = d0 + n·H (n integer on periodic axes, 0 elsewhere) with |d| <=
+// rc, and possibly a few just outside (the sums test |d|² <= rc²), in a fixed order, column-wise
+// with w = |d|². The outer axis is bounded by the distance to the lattice plane of the other two,
+// the middle one by where its line (projected normal to the inner axis) meets the sphere, and
+// the inner one by the intersection of its line with the sphere. The arrays only grow.
+void collect_images(const D3Dispersion::ImageGeometry& g, const Vec3& d0, double rc, D3Dispersion::VectorColumns& out) {
+  const double rc2 = rc * rc;
+  std::size_t count = 0;
+  int outer_lo = 0;
+  int outer_hi = 0;
+  if (g.has_outer) {
+    const double s = d0.dot(g.outer_reciprocal);
+    const double reach = rc * g.outer_reciprocal_norm;
+    outer_lo = ceil_int(-reach - s - kBoundSlack);
+    outer_hi = floor_int(reach - s + kBoundSlack);
+  }
+  for (int no = outer_lo; no <= outer_hi; ++no) {
+    const Vec3 w = d0 + static_cast<double>(no) * g.outer;
+    int middle_lo = 0;
+    int middle_hi = 0;
+    if (g.has_middle) {
+      // |w⊥ + t m⊥|² <= rc² with ⊥ the part normal to the inner axis.
+      const Vec3 wp = w - w.dot(g.inner_unit) * g.inner_unit;
+      const double b = wp.dot(g.middle_perp);
+      const double disc = b * b - g.middle_perp_norm2 * (wp.squaredNorm() - rc2);
+      if (disc < 0.0) continue;
+      const double root = std::sqrt(disc);
+      middle_lo = ceil_int((-b - root) * g.middle_perp_inv_norm2 - kBoundSlack);
+      middle_hi = floor_int((-b + root) * g.middle_perp_inv_norm2 + kBoundSlack);
+    }
+    for (int nm = middle_lo; nm <= middle_hi; ++nm) {
+      const Vec3 v = w + static_cast<double>(nm) * g.middle;
+      int inner_lo = 0;
+      int inner_hi = 0;
+      if (g.has_inner) {
+        // |v + t c|² <= rc².
+        const double b = v.dot(g.inner);
+        const double disc = b * b - g.inner_norm2 * (v.squaredNorm() - rc2);
+        if (disc < 0.0) continue;
+        const double root = std::sqrt(disc);
+        inner_lo = ceil_int((-b - root) * g.inner_inv_norm2 - kBoundSlack);
+        inner_hi = floor_int((-b + root) * g.inner_inv_norm2 + kBoundSlack);
+      }
+      if (inner_hi < inner_lo) continue;
+      const std::size_t run = static_cast<std::size_t>(inner_hi - inner_lo + 1);
+      ensure_size(out, count + run);
+      for (std::size_t k = 0; k < run; ++k) {
+        const Vec3 d = v + (static_cast<double>(inner_lo) + static_cast<double>(k)) * g.inner;
+        out.x[count + k] = d[0];
+        out.y[count + k] = d[1];
+        out.z[count + k] = d[2];
+        out.w[count + k] = d.squaredNorm();
+      }
+      count += run;
+    }
+  }
+  out.size = count;
+}
+
+// Accumulate a symmetric d ⊗ d scaled by s into xx yy zz xy xz yz.
+inline void add_outer(std::array<double, 6>& m, double x, double y, double z, double s) {
+  m[0] += s * x * x;
+  m[1] += s * y * y;
+  m[2] += s * z * z;
+  m[3] += s * x * y;
+  m[4] += s * x * z;
+  m[5] += s * y * z;
+}
+
+// The sums over the images of one pair, d_k = o + t_k for k < num, masked to kMinDistance2 <
+// r² <= rc² (a 0/1 factor keeps the loops branch-free, so they vectorize):
+//   g = Σ s6/(r⁶ + R0⁶) + s8 (C8/C6)/(r⁸ + R0⁸),
+//   h = (1/r) dg/dr = -6 s6 r⁴/(r⁶ + R0⁶)² - 8 s8 (C8/C6) r⁶/(r⁸ + R0⁸)²,  Σ h d,  Σ h d ⊗ d.
+// One division per image: 1/(r⁶ + R0⁶) = (r⁸ + R0⁸) q and 1/(r⁸ + R0⁸) = (r⁶ + R0⁶) q with
+// q = 1/((r⁶ + R0⁶)(r⁸ + R0⁸)). With GCC on x86-64 each also gets an AVX2/FMA (x86-64-v3) clone
+// that the loader picks where the CPU has it (the Release flags target baseline x86-64 with
+// 2-wide SSE2 vectors); the two differ only in rounding (~1e-16 relative).
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
+#define IONCYCLE_D3_KERNEL __attribute__((target_clones("arch=x86-64-v3", "default")))
+#else
+#define IONCYCLE_D3_KERNEL
+#endif
+
+struct DispersionSums {
+  double g = 0.0;
+  double hx = 0.0, hy = 0.0, hz = 0.0;
+  double hxx = 0.0, hyy = 0.0, hzz = 0.0, hxy = 0.0, hxz = 0.0, hyz = 0.0;
+};
+
+struct DampingConstants {
+  double s6, r0_6, r0_8, s8_c8;
+};
+
+IONCYCLE_D3_KERNEL
+double dispersion_energy_sum(double ox, double oy, double oz, const double* tx, const double* ty, const double* tz,
+                             std::size_t num, double rc2, DampingConstants c) {
+  double g = 0.0;
+#pragma omp simd reduction(+ : g)
+  for (std::size_t k = 0; k < num; ++k) {
+    const double x = ox + tx[k];
+    const double y = oy + ty[k];
+    const double z = oz + tz[k];
+    const double r2 = x * x + y * y + z * z;
+    const double keep = (r2 <= rc2 && r2 > kMinDistance2) ? 1.0 : 0.0;
+    const double r6 = r2 * r2 * r2;
+    const double a6 = r6 + c.r0_6;
+    const double a8 = r6 * r2 + c.r0_8;
+    g += keep * (c.s6 * a8 + c.s8_c8 * a6) / (a6 * a8);
+  }
+  return g;
+}
+
+IONCYCLE_D3_KERNEL
+DispersionSums dispersion_gradient_sums(double ox, double oy, double oz, const double* tx, const double* ty,
+                                        const double* tz, std::size_t num, double rc2, DampingConstants c) {
+  double g = 0.0;
+  double hx = 0.0, hy = 0.0, hz = 0.0;
+  double hxx = 0.0, hyy = 0.0, hzz = 0.0, hxy = 0.0, hxz = 0.0, hyz = 0.0;
+#pragma omp simd reduction(+ : g, hx, hy, hz, hxx, hyy, hzz, hxy, hxz, hyz)
+  for (std::size_t k = 0; k < num; ++k) {
+    const double x = ox + tx[k];
+    const double y = oy + ty[k];
+    const double z = oz + tz[k];
+    const double r2 = x * x + y * y + z * z;
+    const double keep = (r2 <= rc2 && r2 > kMinDistance2) ? 1.0 : 0.0;
+    const double r4 = r2 * r2;
+    const double r6 = r4 * r2;
+    const double r8 = r6 * r2;
+    const double a6 = r6 + c.r0_6;
+    const double a8 = r8 + c.r0_8;
+    const double q = keep / (a6 * a8);
+    const double t6 = a8 * q;
+    const double t8 = a6 * q;
+    g += c.s6 * t6 + c.s8_c8 * t8;
+    const double h = -6.0 * c.s6 * r4 * t6 * t6 - 8.0 * c.s8_c8 * r6 * t8 * t8;
+    hx += h * x;
+    hy += h * y;
+    hz += h * z;
+    hxx += h * x * x;
+    hyy += h * y * y;
+    hzz += h * z * z;
+    hxy += h * x * y;
+    hxz += h * x * z;
+    hyz += h * y * z;
+  }
+  return {g, hx, hy, hz, hxx, hyy, hzz, hxy, hxz, hyz};
+}
+
+void check_finite_positive(double value, const char* what) {
+  if (!std::isfinite(value) || !(value > 0.0)) {
+    throw InputError(std::string("the D3 ") + what + " must be a positive length (got " + core::format_double(value) +
+                         " A)",
+                     "the defaults are 95 Bohr (50.27 A) for the dispersion and 40 Bohr (21.17 A) for CN");
+  }
+}
+
+}  // namespace
+
+D3Dispersion::D3Dispersion() : D3Dispersion(D3Settings{}) {}
+
+D3Dispersion::D3Dispersion(const D3Settings& settings) : cutoff_(settings.cutoff), cn_cutoff_(settings.cn_cutoff) {
+  check_finite_positive(cutoff_, "cutoff");
+  check_finite_positive(cn_cutoff_, "CN cutoff");
+  damping_ = settings.damping ? *settings.damping : d3_damping(settings.functional);
+  {
+    const D3Damping& d = damping_;
+    const bool finite = std::isfinite(d.s6) && std::isfinite(d.a1) && std::isfinite(d.s8) && std::isfinite(d.a2);
+    if (!finite || d.s6 < 0.0 || d.a1 < 0.0 || d.s8 < 0.0 || d.a2 < 0.0 || !(d.a1 > 0.0 || d.a2 > 0.0)) {
+      throw InputError("invalid D3(BJ) parameters s6 = " + core::format_double(d.s6) + ", a1 = " +
+                           core::format_double(d.a1) + ", s8 = " + core::format_double(d.s8) +
+                           ", a2 = " + core::format_double(d.a2),
+                       "s6, a1, s8 and a2 (Bohr) must be finite and non-negative, and a1 or a2 positive; "
+                       "PBE: s6 = 1, a1 = 0.4289, s8 = 0.7875, a2 = 4.4407");
+    }
+  }
+
+  table_path_ = settings.table_path.empty() ? default_d3_table_path() : settings.table_path;
+  if (table_path_.empty()) {
+    throw InputError("the D3 reference table (models/d3/dftd3-reference.txt) was not found",
+                     "run ./scripts/setup, which writes it from the torch-dftd package, or set "
+                     "IONCYCLE_D3_TABLE to such a file");
+  }
+  const D3Table table = D3Table::load(table_path_);
+
+  // Convert once to Å and eV: C6 [Eh a0⁶] -> eV Å⁶, lengths [a0] -> Å.
+  const double bohr = units::bohr;
+  const double c6_unit = units::hartree * std::pow(bohr, 6);
+  cn_ref_.assign(kNumZ * kRefs, 0.0);
+  for (int z = 1; z <= D3Table::kMaxZ; ++z) {
+    num_refs_[static_cast<std::size_t>(z)] = table.num_refs(z);
+    for (int a = 0; a < table.num_refs(z); ++a) {
+      cn_ref_[static_cast<std::size_t>(z) * kRefs + static_cast<std::size_t>(a)] = table.cn_ref(z, a);
+    }
+  }
+  pairs_.assign(kNumZ * kNumZ, PairConstants{});
+  c6_ref_.assign(kNumZ * kNumZ * kBlock, 0.0);
+  for (int zi = 1; zi <= D3Table::kMaxZ; ++zi) {
+    for (int zj = 1; zj <= D3Table::kMaxZ; ++zj) {
+      // Grimme, Ehrlich, Goerigk 2011, Eq. 6 and below: R0 = a1 sqrt(C8/C6) + a2 with
+      // C8/C6 = 3 r2r4_i r2r4_j (Bohr²).
+      const double c8_over_c6 = 3.0 * table.r2r4(zi) * table.r2r4(zj);
+      const double r0 = (damping_.a1 * std::sqrt(c8_over_c6) + damping_.a2) * bohr;
+      PairConstants& p = pairs_[static_cast<std::size_t>(zi) * kNumZ + static_cast<std::size_t>(zj)];
+      p.r0_6 = std::pow(r0, 6);
+      p.r0_8 = std::pow(r0, 8);
+      p.s8_c8 = damping_.s8 * c8_over_c6 * bohr * bohr;
+      p.rcov_sum = (table.rcov(zi) + table.rcov(zj)) * bohr;
+      double* block = &c6_ref_[(static_cast<std::size_t>(zi) * kNumZ + static_cast<std::size_t>(zj)) * kBlock];
+      for (int a = 0; a < table.num_refs(zi); ++a) {
+        for (int b = 0; b < table.num_refs(zj); ++b) {
+          block[static_cast<std::size_t>(a) * kRefs + static_cast<std::size_t>(b)] = table.c6(zi, zj, a, b) * c6_unit;
+        }
+      }
+    }
+  }
+}
+
+double D3Dispersion::cutoff() const { return std::max(cutoff_, cn_cutoff_); }
+
+void D3Dispersion::prepare_translations(const core::Cell& cell) {
+  const std::array<bool, 3> pbc = cell.pbc();
+  if (translations_valid_ && cell.matrix() == cell_rows_ && pbc == periodic_) return;
+  cell_rows_ = cell.matrix();
+  periodic_ = pbc;
+  cell_inverse_ = cell.has_lattice() ? Mat3(cell.matrix().inverse()) : Mat3::Zero();
+
+  ImageGeometry g;
+  std::array<int, 3> axes{};
+  int num_periodic = 0;
+  for (int axis = 0; axis < 3; ++axis) {
+    if (cell.periodic(axis)) axes[static_cast<std::size_t>(num_periodic++)] = axis;
+  }
+  // Longest lattice vector first, shortest (the inner axis: longest runs) last.
+  for (int pass = 0; pass < 2; ++pass) {
+    for (int k = 0; k + 1 < num_periodic; ++k) {
+      const auto uk = static_cast<std::size_t>(k);
+      if (cell.vector(axes[uk]).squaredNorm() < cell.vector(axes[uk + 1]).squaredNorm()) std::swap(axes[uk], axes[uk + 1]);
+    }
+  }
+  if (num_periodic >= 1) {
+    g.has_inner = true;
+    g.inner = cell.vector(axes[static_cast<std::size_t>(num_periodic - 1)]);
+    g.inner_norm2 = g.inner.squaredNorm();
+    g.inner_inv_norm2 = 1.0 / g.inner_norm2;
+    g.inner_unit = g.inner / std::sqrt(g.inner_norm2);
+  }
+  if (num_periodic >= 2) {
+    g.has_middle = true;
+    g.middle = cell.vector(axes[static_cast<std::size_t>(num_periodic - 2)]);
+    g.middle_perp = g.middle - g.middle.dot(g.inner_unit) * g.inner_unit;
+    g.middle_perp_norm2 = g.middle_perp.squaredNorm();
+    g.middle_perp_inv_norm2 = 1.0 / g.middle_perp_norm2;
+  }
+  if (num_periodic == 3) {
+    g.has_outer = true;
+    g.outer = cell.vector(axes[0]);
+    g.outer_reciprocal = cell_inverse_.col(axes[0]);
+    g.outer_reciprocal_norm = g.outer_reciprocal.norm();
+  }
+  geometry_ = g;
+
+  // Pair vectors are reduced to fractional components in [-1/2, 1/2] on periodic axes, so
+  // |d0| <= (|a| + |b| + |c|) / 2 over the periodic axes unless the atoms also differ along a
+  // non-periodic one. The list holds every T with |T| <= cutoff() + that reach; a pair with a
+  // longer d0 falls back to collect_images(). Without periodic axes the list is {0} and covers all.
+  double reach = 0.0;
+  for (int axis = 0; axis < 3; ++axis) {
+    if (cell.periodic(axis)) reach += 0.5 * cell.vector(axis).norm();
+  }
+  translation_reach_ = num_periodic == 0 ? std::numeric_limits<double>::infinity() : reach;
+  collect_images(geometry_, Vec3::Zero(), cutoff() + (num_periodic == 0 ? 0.0 : reach), translation_scratch_);
+  const std::size_t m = translation_scratch_.size;
+  translation_order_.resize(m);
+  for (std::size_t k = 0; k < m; ++k) translation_order_[k] = static_cast<std::uint32_t>(k);
+  const auto& w = translation_scratch_.w;
+  std::sort(translation_order_.begin(), translation_order_.end(),
+            [&](std::uint32_t a, std::uint32_t b) { return w[a] < w[b] || (w[a] == w[b] && a < b); });
+  ensure_size(translations_, m);
+  for (std::size_t k = 0; k < m; ++k) {
+    const std::uint32_t o = translation_order_[k];
+    translations_.x[k] = translation_scratch_.x[o];
+    translations_.y[k] = translation_scratch_.y[o];
+    translations_.z[k] = translation_scratch_.z[o];
+    translations_.w[k] = std::sqrt(translation_scratch_.w[o]);
+  }
+  translations_.size = m;
+
+  // counts[k] = #{T : |T| <= radius + k · step}: a prefix of the sorted list covers every pair
+  // with |d0| <= k · step.
+  const auto fill_counts = [&](double radius, std::vector<std::uint32_t>& counts) {
+    const std::size_t steps = std::isfinite(translation_reach_)
+                                  ? static_cast<std::size_t>(std::ceil(translation_reach_ / kCountStep)) + 1
+                                  : 1;
+    counts.resize(steps);
+    std::size_t c = 0;
+    for (std::size_t k = 0; k < steps; ++k) {
+      const double limit = radius + static_cast<double>(k) * kCountStep + kReachSlack;
+      while (c < m && translations_.w[c] <= limit) ++c;
+      counts[k] = static_cast<std::uint32_t>(c);
+    }
+  };
+  fill_counts(cutoff_, counts_dispersion_);
+  fill_counts(cn_cutoff_, counts_cn_);
+  translations_valid_ = true;
+}
+
+D3Dispersion::ImageSpan D3Dispersion::images(std::size_t i, std::size_t j, double radius,
+                                             const std::vector<std::uint32_t>& counts, VectorColumns& scratch) const {
+  // d0 = x_j - x_i reduced to fractional components in [-1/2, 1/2] on periodic axes (the
+  // fractional positions are wrapped into [0, 1), so one shift by ±1 is enough).
+  Vec3 d0;
+  if (has_lattice_) {
+    Vec3 s = fractional_[j] - fractional_[i];
+    for (std::size_t axis = 0; axis < 3; ++axis) {
+      if (periodic_[axis]) s[static_cast<Eigen::Index>(axis)] -= (s[static_cast<Eigen::Index>(axis)] > 0.5 ? 1.0 : 0.0) -
+                                                                 (s[static_cast<Eigen::Index>(axis)] < -0.5 ? 1.0 : 0.0);
+    }
+    d0 = cell_rows_.transpose() * s;
+  } else {
+    d0 = wrapped_[j] - wrapped_[i];
+  }
+  ImageSpan span;
+  const double length = d0.norm();
+  if (length <= translation_reach_) {
+    // Every T with |d0 + T| <= radius has |T| <= radius + |d0|: a prefix of the sorted list.
+    const auto step = std::isfinite(translation_reach_) ? static_cast<std::size_t>(ceil_int(length / kCountStep)) : 0;
+    span.d0 = d0;
+    span.x = translations_.x.data();
+    span.y = translations_.y.data();
+    span.z = translations_.z.data();
+    span.count = counts[std::min(step, counts.size() - 1)];
+  } else {
+    collect_images(geometry_, d0, radius, scratch);
+    span.x = scratch.x.data();
+    span.y = scratch.y.data();
+    span.z = scratch.z.data();
+    span.count = scratch.size;
+  }
+  return span;
+}
+
+void D3Dispersion::prepare(const core::System& system, bool want_forces, bool want_atom_energy) {
+  const std::size_t n = system.num_atoms();
+  const auto z = system.atomic_numbers();
+  const auto ids = system.ids();
+  z_.resize(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    if (!supports(z[i])) {
+      const std::string element = (z[i] >= 1 && z[i] <= core::max_atomic_number())
+                                      ? std::string(core::symbol(z[i]))
+                                      : "Z = " + std::to_string(z[i]);
+      throw InputError("D3 dispersion has no reference data for " + element + " (atom " + std::to_string(ids[i]) + ")",
+                       "D3 supports " + supported_species());
+    }
+    z_[i] = z[i];
+  }
+
+  // Positions wrapped into the cell on periodic axes (pair vectors are reduced again per pair;
+  // wrapping keeps those reductions to small integers however far atoms have drifted).
+  const core::Cell& cell = system.cell();
+  const auto x = system.positions();
+  wrapped_.resize(n);
+  for (std::size_t i = 0; i < n; ++i) wrapped_[i] = cell.any_periodic() ? cell.wrap(x[i]) : x[i];
+  has_lattice_ = cell.has_lattice();
+  fractional_.resize(has_lattice_ ? n : 0);
+  if (has_lattice_) {
+    for (std::size_t i = 0; i < n; ++i) fractional_[i] = cell.to_fractional(wrapped_[i]);
+  }
+  prepare_translations(cell);
+
+  const double pairs = 0.5 * static_cast<double>(n) * static_cast<double>(n + 1);
+  const double work = pairs * static_cast<double>(std::max<std::uint32_t>(1, counts_dispersion_.back()));
+  num_threads_ = work < kMinWorkForThreads ? 1 : static_cast<std::size_t>(std::max(1, omp_get_max_threads()));
+  if (threads_.size() < num_threads_) threads_.resize(num_threads_);
+  for (std::size_t t = 0; t < num_threads_; ++t) {
+    ThreadBuffers& b = threads_[t];
+    b.cn.assign(n, 0.0);
+    b.dedcn.assign(n, 0.0);
+    b.atom_energy.assign(want_atom_energy ? n : 0, 0.0);
+    b.forces.assign(want_forces ? n : 0, Vec3::Zero());
+    b.energy = 0.0;
+    b.virial.fill(0.0);
+  }
+  cn_.resize(n);
+  weights_.resize(n * kRefs);
+  dweights_.resize(n * kRefs);
+  dedcn_.resize(n);
+}
+
+void D3Dispersion::coordination_numbers_pass() {
+  // CN_i = Σ_j Σ_T 1/(1 + exp(-k1 (Rcov_ij / r - 1))) over r <= cn_cutoff (Grimme 2010, Eq. 15),
+  // each unordered pair once: its term goes to both atoms (a self-image pair i == j is visited for
+  // T and -T, each adding its term to CN_i once).
+  const std::size_t n = z_.size();
+  const double rc = cn_cutoff_;
+  const double rc2 = rc * rc;
+  const int count = static_cast<int>(n);
+#pragma omp parallel num_threads(static_cast<int>(num_threads_)) if (num_threads_ > 1)
+  {
+    ThreadBuffers& buf = threads_[static_cast<std::size_t>(omp_get_thread_num())];
+#pragma omp for schedule(static, 1)
+    for (int ii = 0; ii < count; ++ii) {
+      const auto i = static_cast<std::size_t>(ii);
+      for (std::size_t j = 0; j <= i; ++j) {
+        const double rcov = pair(z_[i], z_[j]).rcov_sum;
+        const ImageSpan s = images(i, j, rc, counts_cn_, buf.images);
+        double sum = 0.0;
+        for (std::size_t k = 0; k < s.count; ++k) {
+          const double x = s.d0[0] + s.x[k];
+          const double y = s.d0[1] + s.y[k];
+          const double z = s.d0[2] + s.z[k];
+          const double r2 = x * x + y * y + z * z;
+          if (r2 > rc2 || r2 <= kMinDistance2) continue;
+          sum += 1.0 / (1.0 + std::exp(-kK1 * (rcov / std::sqrt(r2) - 1.0)));
+        }
+        buf.cn[i] += sum;
+        if (j != i) buf.cn[j] += sum;
+      }
+    }
+  }
+  const std::size_t threads = num_threads_;
+#pragma omp parallel for schedule(static) num_threads(static_cast<int>(num_threads_)) if (num_threads_ > 1)
+  for (int ii = 0; ii < count; ++ii) {
+    const auto i = static_cast<std::size_t>(ii);
+    double cn = 0.0;
+    for (std::size_t t = 0; t < threads; ++t) cn += threads_[t].cn[i];
+    cn_[i] = cn;
+  }
+}
+
+void D3Dispersion::weights_pass() {
+  // W_i^a = exp(-k3 (CN_i - CN^a)²) / Σ_b exp(-k3 (CN_i - CN^b)²) (Grimme 2010, Eq. 16), evaluated
+  // relative to the largest term so that it cannot underflow to 0/0 far from every reference
+  // (then the nearest reference gets weight 1, as simple-dftd3's fallback to the largest CN_ref).
+  // ∂W^a/∂CN = W^a (q_a - Σ_b W^b q_b), q_a = -2 k3 (CN - CN^a).
+  const std::size_t n = z_.size();
+  const int count = static_cast<int>(n);
+#pragma omp parallel for schedule(static) num_threads(static_cast<int>(num_threads_)) if (num_threads_ > 1)
+  for (int ii = 0; ii < count; ++ii) {
+    const auto i = static_cast<std::size_t>(ii);
+    const auto z = static_cast<std::size_t>(z_[i]);
+    const int refs = num_refs_[z];
+    const double* cn_ref = &cn_ref_[z * kRefs];
+    double* w = &weights_[i * kRefs];
+    double* dw = &dweights_[i * kRefs];
+    std::array<double, kRefs> exponent{};
+    std::array<double, kRefs> q{};
+    double smallest = std::numeric_limits<double>::infinity();
+    for (int a = 0; a < refs; ++a) {
+      const auto ua = static_cast<std::size_t>(a);
+      const double delta = cn_[i] - cn_ref[ua];
+      exponent[ua] = kK3 * delta * delta;
+      q[ua] = -2.0 * kK3 * delta;
+      smallest = std::min(smallest, exponent[ua]);
+    }
+    double norm = 0.0;
+    for (int a = 0; a < refs; ++a) {
+      const auto ua = static_cast<std::size_t>(a);
+      w[ua] = std::exp(smallest - exponent[ua]);
+      norm += w[ua];
+    }
+    double mean_q = 0.0;
+    for (int a = 0; a < refs; ++a) {
+      const auto ua = static_cast<std::size_t>(a);
+      w[ua] /= norm;
+      mean_q += w[ua] * q[ua];
+    }
+    for (std::size_t a = 0; a < kRefs; ++a) {
+      if (static_cast<int>(a) < refs) {
+        dw[a] = w[a] * (q[a] - mean_q);
+      } else {
+        w[a] = 0.0;
+        dw[a] = 0.0;
+      }
+    }
+  }
+}
+
+template <bool kGradient>
+void D3Dispersion::dispersion_pass(bool want_atom_energy) {
+  // For every pair i >= j: C6_ij (and its CN derivatives) once, then the sums over images of the
+  // damped r⁻⁶ and r⁻⁸ terms (Grimme, Ehrlich, Goerigk 2011, Eq. 5), e(r) = -C6 g(r) with g and
+  // h = (1/r) dg/dr as in dispersion_gradient_sums().
+  // Pair vector d = x_j - x_i + T: ∂E/∂d = -C6 h d is the force on i (minus that on j);
+  // W = -Σ d ⊗ ∂E/∂d. A self-image pair (i == j) is visited for T and -T: weight 1/2.
+  const std::size_t n = z_.size();
+  const double rc = cutoff_;
+  const double rc2 = rc * rc;
+  const double s6 = damping_.s6;
+  const int count = static_cast<int>(n);
+#pragma omp parallel num_threads(static_cast<int>(num_threads_)) if (num_threads_ > 1)
+  {
+    ThreadBuffers& buf = threads_[static_cast<std::size_t>(omp_get_thread_num())];
+    double energy = 0.0;
+    std::array<double, 6> virial{};
+#pragma omp for schedule(static, 1)
+    for (int ii = 0; ii < count; ++ii) {
+      const auto i = static_cast<std::size_t>(ii);
+      const double* wi = &weights_[i * kRefs];
+      const double* dwi = &dweights_[i * kRefs];
+      for (std::size_t j = 0; j <= i; ++j) {
+        const PairConstants& p = pair(z_[i], z_[j]);
+        const double* block = c6_block(z_[i], z_[j]);
+        const double* wj = &weights_[j * kRefs];
+        const double* dwj = &dweights_[j * kRefs];
+        // C6 = wᵢᵀ M wⱼ, ∂C6/∂CN_i = dwᵢᵀ M wⱼ, ∂C6/∂CN_j = wᵢᵀ M dwⱼ (M zero-padded to 5 x 5).
+        double c6 = 0.0;
+        double dc6_i = 0.0;
+        double dc6_j = 0.0;
+        for (std::size_t b = 0; b < kRefs; ++b) {
+          double m_w = 0.0;
+          double m_dw = 0.0;
+          for (std::size_t a = 0; a < kRefs; ++a) {
+            m_w += wi[a] * block[a * kRefs + b];
+            if constexpr (kGradient) m_dw += dwi[a] * block[a * kRefs + b];
+          }
+          c6 += m_w * wj[b];
+          if constexpr (kGradient) {
+            dc6_i += m_dw * wj[b];
+            dc6_j += m_w * dwj[b];
+          }
+        }
+
+        const ImageSpan s = images(i, j, rc, counts_dispersion_, buf.images);
+        const DampingConstants constants{s6, p.r0_6, p.r0_8, p.s8_c8};
+        DispersionSums sums;
+        if constexpr (kGradient) {
+          sums = dispersion_gradient_sums(s.d0[0], s.d0[1], s.d0[2], s.x, s.y, s.z, s.count, rc2, constants);
+        } else {
+          sums.g = dispersion_energy_sum(s.d0[0], s.d0[1], s.d0[2], s.x, s.y, s.z, s.count, rc2, constants);
+        }
+        const double g_sum = sums.g;
+
+        const double weight = (i == j) ? 0.5 : 1.0;
+        const double e = -weight * c6 * g_sum;
+        energy += e;
+        if (want_atom_energy) {
+          buf.atom_energy[i] += 0.5 * e;
+          buf.atom_energy[j] += 0.5 * e;
+        }
+        if constexpr (kGradient) {
+          buf.dedcn[i] -= weight * dc6_i * g_sum;
+          buf.dedcn[j] -= weight * dc6_j * g_sum;
+          if (i != j) {
+            const Vec3 de_dd = -c6 * Vec3(sums.hx, sums.hy, sums.hz);
+            buf.forces[i] += de_dd;
+            buf.forces[j] -= de_dd;
+          }
+          const double wc6 = weight * c6;
+          virial[0] += wc6 * sums.hxx;
+          virial[1] += wc6 * sums.hyy;
+          virial[2] += wc6 * sums.hzz;
+          virial[3] += wc6 * sums.hxy;
+          virial[4] += wc6 * sums.hxz;
+          virial[5] += wc6 * sums.hyz;
+        }
+      }
+    }
+    buf.energy = energy;
+    for (std::size_t k = 0; k < 6; ++k) buf.virial[k] += virial[k];
+  }
+}
+
+void D3Dispersion::cn_gradient_pass() {
+  // E depends on CN_i and CN_j through every image pair within cn_cutoff:
+  //   ∂E/∂d = (∂E/∂CN_i + ∂E/∂CN_j) f'(r) d/r,   f = 1/(1 + exp(-k1 (Rcov_ij/r - 1))),
+  //   f' = -f² exp(-k1 (Rcov_ij/r - 1)) k1 Rcov_ij / r²,
+  // weight 1/2 for self-image pairs (visited for T and -T).
+  const std::size_t n = z_.size();
+  const double rc = cn_cutoff_;
+  const double rc2 = rc * rc;
+  const int count = static_cast<int>(n);
+#pragma omp parallel num_threads(static_cast<int>(num_threads_)) if (num_threads_ > 1)
+  {
+    ThreadBuffers& buf = threads_[static_cast<std::size_t>(omp_get_thread_num())];
+    std::array<double, 6> virial{};
+#pragma omp for schedule(static, 1)
+    for (int ii = 0; ii < count; ++ii) {
+      const auto i = static_cast<std::size_t>(ii);
+      for (std::size_t j = 0; j <= i; ++j) {
+        const double rcov = pair(z_[i], z_[j]).rcov_sum;
+        const ImageSpan s = images(i, j, rc, counts_cn_, buf.images);
+        double fx = 0.0, fy = 0.0, fz = 0.0;
+        std::array<double, 6> fdd{};
+        for (std::size_t k = 0; k < s.count; ++k) {
+          const double x = s.d0[0] + s.x[k];
+          const double y = s.d0[1] + s.y[k];
+          const double z = s.d0[2] + s.z[k];
+          const double r2 = x * x + y * y + z * z;
+          if (r2 > rc2 || r2 <= kMinDistance2) continue;
+          const double r = std::sqrt(r2);
+          const double ex = std::exp(-kK1 * (rcov / r - 1.0));
+          const double f = 1.0 / (1.0 + ex);
+          const double df_over_r = -f * f * ex * kK1 * rcov / (r2 * r);
+          fx += df_over_r * x;
+          fy += df_over_r * y;
+          fz += df_over_r * z;
+          add_outer(fdd, x, y, z, df_over_r);
+        }
+        const double weight = (i == j) ? 0.5 : 1.0;
+        const double c = weight * (dedcn_[i] + dedcn_[j]);
+        if (i != j) {
+          const Vec3 de_dd = c * Vec3(fx, fy, fz);
+          buf.forces[i] += de_dd;
+          buf.forces[j] -= de_dd;
+        }
+        for (std::size_t k = 0; k < 6; ++k) virial[k] -= c * fdd[k];
+      }
+    }
+    for (std::size_t k = 0; k < 6; ++k) buf.virial[k] += virial[k];
+  }
+}
+
+double D3Dispersion::evaluate(const core::System& system, const ForceRequest& request, ForceResult* result) {
+  const bool want_gradient = result != nullptr && (request.forces || request.virial);
+  const bool want_atom_energy = result != nullptr && request.per_atom_energy;
+  const std::size_t n = system.num_atoms();
+  prepare(system, want_gradient, want_atom_energy);
+  if (n > 0) {
+    coordination_numbers_pass();
+    weights_pass();
+    if (want_gradient) {
+      dispersion_pass<true>(want_atom_energy);
+    } else {
+      dispersion_pass<false>(want_atom_energy);
+    }
+  }
+
+  // Totals in thread order: the same result for the same thread count.
+  double energy = 0.0;
+  for (std::size_t t = 0; t < num_threads_; ++t) energy += threads_[t].energy;
+  if (result == nullptr) return energy;
+
+  result->energy = energy;
+  const int count = static_cast<int>(n);
+  const std::size_t threads = num_threads_;
+  if (want_gradient && n > 0) {
+#pragma omp parallel for schedule(static) num_threads(static_cast<int>(num_threads_)) if (num_threads_ > 1)
+    for (int ii = 0; ii < count; ++ii) {
+      const auto i = static_cast<std::size_t>(ii);
+      double sum = 0.0;
+      for (std::size_t t = 0; t < threads; ++t) sum += threads_[t].dedcn[i];
+      dedcn_[i] = sum;
+    }
+    cn_gradient_pass();
+  }
+  if (request.forces) {
+    result->forces.resize(n);
+#pragma omp parallel for schedule(static) num_threads(static_cast<int>(num_threads_)) if (num_threads_ > 1)
+    for (int ii = 0; ii < count; ++ii) {
+      const auto i = static_cast<std::size_t>(ii);
+      Vec3 f = Vec3::Zero();
+      for (std::size_t t = 0; t < threads; ++t) f += threads_[t].forces[i];
+      result->forces[i] = f;
+    }
+  }
+  if (request.virial) {
+    std::array<double, 6> w{};
+    for (std::size_t t = 0; t < threads; ++t) {
+      for (std::size_t k = 0; k < 6; ++k) w[k] += threads_[t].virial[k];
+    }
+    result->virial << w[0], w[3], w[4], w[3], w[1], w[5], w[4], w[5], w[2];
+  } else {
+    result->virial.setZero();
+  }
+  if (request.per_atom_energy) {
+    result->per_atom_energy.resize(n);
+    for (std::size_t i = 0; i < n; ++i) {
+      double e = 0.0;
+      for (std::size_t t = 0; t < threads; ++t) e += threads_[t].atom_energy[i];
+      result->per_atom_energy[i] = e;
+    }
+  }
+  return energy;
+}
+
+void D3Dispersion::compute(const core::System& system, const core::NeighborList& /*neighbors*/,
+                           const ForceRequest& request, ForceResult& result) {
+  (void)evaluate(system, request, &result);
+}
+
+double D3Dispersion::energy(const core::System& system, const core::NeighborList& /*neighbors*/) {
+  return evaluate(system, ForceRequest{false, false, false}, nullptr);
+}
+
+}  // namespace ioncycle::potentials

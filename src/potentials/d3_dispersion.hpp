@@ -1,0 +1,222 @@
+// SPDX-License-Identifier: MIT
+//
+// DFT-D3 dispersion with Becke-Johnson damping, two-body terms only (no Axilrod-Teller-Muto
+// three-body term, as LAMMPS' pair_style dispersion/d3 and SevenNet's D3), in the form of
+// S. Grimme, J. Antony, S. Ehrlich, H. Krieg, J. Chem. Phys. 132, 154104 (2010) and
+// S. Grimme, S. Ehrlich, L. Goerigk, J. Comput. Chem. 32, 1456 (2011):
+//
+//     E     = -Σ_{pairs i<j, images T} [ s6 C6_ij / (r⁶ + R0⁶) + s8 C8_ij / (r⁸ + R0⁸) ]
+//     C6_ij = Σ_a Σ_b W_i^a W_j^b C6ref_ij^ab,   W_i^a ∝ exp(-k3 (CN_i - CN_i^a)²), k3 = 4
+//     C8_ij = 3 C6_ij r2r4_i r2r4_j,   R0 = a1 sqrt(C8/C6) + a2
+//     CN_i  = Σ_{j, T} 1 / (1 + exp(-k1 ((Rcov_i + Rcov_j) / r - 1))),   k1 = 16
+//
+// (Rcov already scaled by k2 = 4/3). Self-images of an atom count with weight 1/2 per image.
+// Forces and the virial include the chain rule through the coordination numbers
+// (∂E/∂CN_i · ∂CN_i/∂r). Equations with references: docs/theory.md, "D3(BJ) dispersion".
+//
+// Cutoffs are hard, as in simple-dftd3 (PyPI `dftd3`) with set_realspace_cutoff(disp2, -, cn):
+// image pairs with r <= cutoff enter the energy, pairs with r <= cn_cutoff the coordination
+// numbers. Defaults: 95 Bohr (50.27 Å) and 40 Bohr (21.17 Å), the values of torch-dftd and,
+// within 0.2 %, of VASP and SevenNet (sqrt(9000) = 94.87 Bohr), so that energies agree with
+// theirs: the r⁻⁶ tail between simple-dftd3's default 60 Bohr and 95 Bohr is 8e-5 eV/atom in AB
+// graphite, far above the 1e-6 eV/atom at which backends are compared (docs/models.md).
+//
+// Units: Å and eV at the interface. The reference data (Bohr, Hartree) are converted once with
+// units::bohr and units::hartree (CODATA 2018); the tests give simple-dftd3 positions and
+// cutoffs converted with the same constants.
+//
+// No neighbor list: with a 50 Å cutoff a Verlet list would hold ~60,000 entries per atom (half a
+// gigabyte at 1,000 atoms), and the C6 coefficient of a pair does not depend on the image. So
+// compute() sums over lattice images itself: for every pair i >= j of the cell it evaluates C6
+// once and sums the damped terms over the translations T with |x_j - x_i + T| within range,
+// taken from a list of lattice translations sorted by length (built once per cell) in
+// vectorized loops. neighbor_request() therefore asks for an empty list (cutoff 0, half); the
+// `neighbors` argument is ignored. Cost is O(N² + N · images), memory O(N + translations).
+//
+// Threads: OpenMP over atoms i (cyclic static schedule), contributions to other atoms go to
+// per-thread buffers that are summed in thread order. The same thread count gives bitwise the
+// same result; different counts agree to rounding (~1e-15 relative). Buffers are members and
+// are reused, so repeated calls do not allocate once sizes settle; one object must not be used
+// from several threads at once (as for every Potential).
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "core/units.hpp"
+#include "potentials/d3_parameters.hpp"
+#include "potentials/potential.hpp"
+
+namespace ioncycle::potentials {
+
+/// Default D3 cutoffs: 95 Bohr for the dispersion energy, 40 Bohr for coordination numbers.
+inline constexpr double kD3DefaultCutoff = 95.0 * units::bohr;    ///< Å (50.2718)
+inline constexpr double kD3DefaultCnCutoff = 40.0 * units::bohr;  ///< Å (21.1671)
+
+/// How a D3Dispersion is set up.
+struct D3Settings {
+  /// Functional whose D3(BJ) parameters are used (see d3_functionals()); ignored when
+  /// `damping` is given.
+  std::string functional = "pbe";
+  /// Explicit s6, a1, s8, a2 (a2 in Bohr), overriding `functional`.
+  std::optional<D3Damping> damping;
+  double cutoff = kD3DefaultCutoff;        ///< Å, dispersion pairs with r <= cutoff
+  double cn_cutoff = kD3DefaultCnCutoff;   ///< Å, pairs counted in CN with r <= cn_cutoff
+  /// Reference table written by scripts/setup; empty: default_d3_table_path().
+  std::string table_path;
+};
+
+class D3Dispersion final : public Potential {
+ public:
+  using Settings = D3Settings;
+
+  /// Loads the reference table and resolves the parameters. Throws InputError for a missing or
+  /// corrupt table (naming the file, with the hint to run ./scripts/setup), an unknown
+  /// functional (with a "did you mean"), a non-positive or non-finite cutoff, or damping
+  /// parameters that are negative or non-finite or give R0 = 0 (a1 = a2 = 0).
+  explicit D3Dispersion(const D3Settings& settings);
+  /// PBE parameters, default cutoffs, default table.
+  D3Dispersion();
+
+  [[nodiscard]] std::string name() const override { return "d3"; }
+  /// The larger of the dispersion and CN cutoffs (Å).
+  [[nodiscard]] double cutoff() const override;
+  /// An empty list (cutoff 0): D3 sums over lattice images itself (see above).
+  [[nodiscard]] NeighborRequest neighbor_request() const override { return {0.0, core::NeighborKind::half}; }
+  /// Z = 1..94 (H..Pu), the elements of the reference table.
+  [[nodiscard]] bool supports(int z) const override { return z >= 1 && z <= D3Table::kMaxZ; }
+  [[nodiscard]] std::string supported_species() const override { return "H to Pu (Z = 1-94)"; }
+
+  /// Energy, forces, virial (LAMMPS sign) and per-atom energies (each pair term split half and
+  /// half between its atoms), as requested. `neighbors` is not used. Throws InputError for an
+  /// element outside 1..94, naming it and the atom id.
+  void compute(const core::System& system, const core::NeighborList& neighbors, const ForceRequest& request,
+               ForceResult& result) override;
+  /// Energy only: no derivatives of C6, no gradient sums.
+  [[nodiscard]] double energy(const core::System& system, const core::NeighborList& neighbors) override;
+
+  [[nodiscard]] const D3Damping& damping() const { return damping_; }
+  [[nodiscard]] double dispersion_cutoff() const { return cutoff_; }
+  [[nodiscard]] double cn_cutoff() const { return cn_cutoff_; }
+  [[nodiscard]] const std::string& table_path() const { return table_path_; }
+  /// Coordination numbers of the last compute() or energy(), one per atom.
+  [[nodiscard]] std::span<const double> coordination_numbers() const { return cn_; }
+
+  /// How the lattice images of an atom pair are enumerated when a pair is not covered by the
+  /// translation list (see d3_dispersion.cpp): the periodic axes as outer (bounded by the
+  /// distance to the plane of the other two), middle and inner (bounded by exact intersections
+  /// of lines with the cutoff sphere); the inner axis is the shortest lattice vector.
+  struct ImageGeometry {
+    bool has_outer = false;
+    bool has_middle = false;
+    bool has_inner = false;
+    core::Vec3 outer = core::Vec3::Zero();
+    core::Vec3 middle = core::Vec3::Zero();
+    core::Vec3 inner = core::Vec3::Zero();
+    core::Vec3 outer_reciprocal = core::Vec3::Zero();  // column of H⁻¹: s_outer = d · it
+    double outer_reciprocal_norm = 0.0;
+    core::Vec3 inner_unit = core::Vec3::Zero();
+    double inner_norm2 = 0.0;
+    double inner_inv_norm2 = 0.0;
+    core::Vec3 middle_perp = core::Vec3::Zero();  // middle minus its component along inner
+    double middle_perp_norm2 = 0.0;
+    double middle_perp_inv_norm2 = 0.0;
+  };
+  /// Vectors stored column-wise (x, y, z) with their norms or squared norms.
+  struct VectorColumns {
+    std::vector<double> x, y, z, w;
+    std::size_t size = 0;
+  };
+
+ private:
+  // Constants of an ordered element pair, in Å and eV.
+  struct PairConstants {
+    double r0_6 = 0.0;       // R0⁶
+    double r0_8 = 0.0;       // R0⁸
+    double s8_c8 = 0.0;      // s8 · 3 r2r4_i r2r4_j (Å²): s8 C8 / C6
+    double rcov_sum = 0.0;   // Rcov_i + Rcov_j (Å)
+  };
+  // The images of one pair: d0 + t_k for k < count.
+  struct ImageSpan {
+    core::Vec3 d0 = core::Vec3::Zero();
+    const double* x = nullptr;
+    const double* y = nullptr;
+    const double* z = nullptr;
+    std::size_t count = 0;
+  };
+  // Accumulators of one OpenMP thread.
+  struct ThreadBuffers {
+    std::vector<double> cn;
+    std::vector<double> dedcn;
+    std::vector<double> atom_energy;
+    std::vector<core::Vec3> forces;
+    VectorColumns images;  // images of a pair outside the translation list's reach
+    double energy = 0.0;
+    std::array<double, 6> virial{};  // xx yy zz xy xz yz
+  };
+
+  [[nodiscard]] const PairConstants& pair(int zi, int zj) const {
+    return pairs_[static_cast<std::size_t>(zi) * kNumZ + static_cast<std::size_t>(zj)];
+  }
+  [[nodiscard]] const double* c6_block(int zi, int zj) const {
+    return &c6_ref_[(static_cast<std::size_t>(zi) * kNumZ + static_cast<std::size_t>(zj)) * kBlock];
+  }
+
+  void prepare(const core::System& system, bool want_forces, bool want_atom_energy);
+  void prepare_translations(const core::Cell& cell);
+  [[nodiscard]] ImageSpan images(std::size_t i, std::size_t j, double radius, const std::vector<std::uint32_t>& counts,
+                                 VectorColumns& scratch) const;
+  void coordination_numbers_pass();
+  void weights_pass();
+  template <bool kGradient>
+  void dispersion_pass(bool want_atom_energy);
+  void cn_gradient_pass();
+  double evaluate(const core::System& system, const ForceRequest& request, ForceResult* result);
+
+  static constexpr std::size_t kNumZ = D3Table::kMaxZ + 1;
+  static constexpr std::size_t kRefs = D3Table::kMaxRefs;
+  static constexpr std::size_t kBlock = kRefs * kRefs;
+
+  D3Damping damping_;
+  double cutoff_ = 0.0;
+  double cn_cutoff_ = 0.0;
+  std::string table_path_;
+  std::array<int, kNumZ> num_refs_{};
+  std::vector<double> cn_ref_;          // kNumZ x kRefs, zero-padded
+  std::vector<PairConstants> pairs_;    // kNumZ x kNumZ
+  std::vector<double> c6_ref_;          // kNumZ x kNumZ x kRefs x kRefs, eV Å⁶, zero-padded
+
+  // Per cell (rebuilt when the cell changes): lattice geometry, and every translation T with
+  // |T| <= cutoff() + translation_reach_ sorted by |T| (w = |T|).
+  ImageGeometry geometry_;
+  std::array<bool, 3> periodic_{};
+  core::Mat3 cell_rows_ = core::Mat3::Zero();
+  core::Mat3 cell_inverse_ = core::Mat3::Zero();
+  VectorColumns translations_;
+  double translation_reach_ = 0.0;
+  bool translations_valid_ = false;
+  // Number of translations with |T| <= radius + k · kCountStep, for k = 0 .. reach / step, for
+  // radius = cutoff_ and cn_cutoff_: a pair with |d0| <= k · step needs only that prefix.
+  std::vector<std::uint32_t> counts_dispersion_;
+  std::vector<std::uint32_t> counts_cn_;
+  std::vector<std::uint32_t> translation_order_;
+  VectorColumns translation_scratch_;
+
+  // Scratch reused between calls.
+  std::vector<core::Vec3> wrapped_;     // positions wrapped on periodic axes
+  std::vector<core::Vec3> fractional_;  // the same in fractional coordinates (with a lattice)
+  bool has_lattice_ = false;
+  std::vector<int> z_;
+  std::vector<double> cn_;
+  std::vector<double> weights_;   // N x kRefs
+  std::vector<double> dweights_;  // N x kRefs, ∂W/∂CN
+  std::vector<double> dedcn_;     // ∂E/∂CN_i
+  std::vector<ThreadBuffers> threads_;
+  std::size_t num_threads_ = 1;
+};
+
+}  // namespace ioncycle::potentials
