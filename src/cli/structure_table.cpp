@@ -258,7 +258,10 @@ LoadedStructure load_structure(const core::ConfigTable& structure, const fs::pat
                         (outcome.layers.size() > 1 ? "-" + std::to_string(outcome.layers.back()) : "") +
                         " shifted by " + vec_text(outcome.shift) + " Å, " + std::to_string(outcome.num_moved) +
                         " atoms; stacking " + outcome.sequence_before + " -> " + outcome.sequence_after +
-                        (outcome.tilted ? " (c tilted by the shift)" : ""));
+                        (outcome.tilted ? " (c tilted by the shift)" : "") +
+                        (outcome.num_removed > 0 ? "; " + std::to_string(outcome.num_removed) +
+                                                       " atoms removed where the band's edge clashed"
+                                                 : ""));
   }
   // [[structure.defect]] tables with type = "stacking_fault" are faults too.
   const std::vector<defects::ExternalDefectType> external = {

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <numeric>
 
+#include "core/geometry.hpp"
 #include "core/strings.hpp"
 #include "defects/plane_lattice.hpp"
 #include "defects/request_error.hpp"
@@ -625,6 +626,11 @@ FaultOutcome apply_stacking_fault(core::System& system, const StackingFault& fau
     }
   }
 
+  // A partial fault pushes part of its band across the band's own edge (no AB->AA shift is
+  // parallel to the edge), so a shifted atom can land on, or next to, an unshifted one. Closer
+  // than 0.7 of the structure's shortest bond counts as a clash (measured before the shift).
+  const double clash_distance = fault.band ? 0.7 * core::closest_pair(system).distance : 0.0;
+
   FaultOutcome out;
   out.shift = shift;
   out.layers = shifted;
@@ -666,6 +672,28 @@ FaultOutcome apply_stacking_fault(core::System& system, const StackingFault& fau
       }
     }
   }
+  // Clashes of a partial fault: the shifted atom is removed, as at a real domain boundary
+  // (a line of partial dislocations), which MD or a minimization then relaxes. Recorded below.
+  std::vector<AtomRef> clashed;
+  if (fault.band && clash_distance > 0.0) {
+    const auto x = system.positions();
+    for (std::size_t i = 0; i < system.num_atoms(); ++i) {
+      if (!moves[i]) continue;
+      for (std::size_t k = 0; k < system.num_atoms(); ++k) {
+        if (moves[k] || k == i) continue;
+        if (new_cell.minimum_image(x[i] - x[k]).norm() < clash_distance) {
+          clashed.push_back({system.ids()[i], system.atomic_numbers()[i]});
+          break;
+        }
+      }
+    }
+    if (!clashed.empty()) {
+      std::vector<core::AtomId> ids;
+      for (const auto& a : clashed) ids.push_back(a.id);
+      system.remove_atoms(ids);
+      out.num_removed = clashed.size();
+    }
+  }
   out.sequence_after = analyze_stacking(system, options).sequence;
 
   // The record: centre of the fault plane, midway between layers j-1 and j.
@@ -694,6 +722,10 @@ FaultOutcome apply_stacking_fault(core::System& system, const StackingFault& fau
   }
   rec.properties["tilt_cell"] = tilt ? "true" : "false";
   rec.properties["moved_atoms"] = std::to_string(out.num_moved);
+  if (!clashed.empty()) {
+    rec.removed = clashed;
+    rec.properties["boundary_removed"] = std::to_string(clashed.size());
+  }
   if (out.num_ions_resited > 0) rec.properties["resited_ions"] = std::to_string(out.num_ions_resited);
   if (!before.empty()) rec.properties["sequence_before"] = before;
   if (!out.sequence_after.empty()) rec.properties["sequence_after"] = out.sequence_after;

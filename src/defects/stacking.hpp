@@ -34,7 +34,10 @@
 // kept and the fault is the only interface changed; without the tilt a second fault appears at
 // the boundary. Ions in a gallery next to a shifted layer whose gallery stays octahedral are
 // moved to the nearest octahedral site (the O3→O1 glide keeps Li in octahedra); other ions of
-// that gallery stay where they are.
+// that gallery stay where they are. A partial fault (a band) pushes atoms across the band's edge,
+// since no registry shift runs parallel to it: a shifted atom that lands closer than 0.7 of the
+// structure's shortest bond to an unshifted one is removed and listed in the record, as at a
+// real domain boundary, which relaxes under MD or a minimization.
 //
 // Layers are numbered from 0 at the bottom (find_layers). All positions in Å. Errors that a
 // user's request causes are RequestErrors naming the key (request_error.hpp). Detection is
@@ -150,6 +153,9 @@ struct FaultOutcome {
   std::vector<int> layers;        ///< shifted layers
   std::size_t num_moved = 0;      ///< atoms shifted (host and ions moved with the block)
   std::size_t num_ions_resited = 0;  ///< ions moved to the new octahedral sites of a gallery
+  /// Partial faults: shifted atoms removed because they landed within 0.7 of the shortest bond
+  /// of an unshifted atom at the band's edge (listed in record.removed).
+  std::size_t num_removed = 0;
   bool tilted = false;
   std::string sequence_before, sequence_after;
   DefectRecord record;  ///< type stacking_fault (see defect_record.hpp)

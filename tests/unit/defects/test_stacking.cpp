@@ -198,9 +198,11 @@ TEST_CASE("a shift vector does what the equivalent registry does", "[unit][defec
   }
 }
 
-TEST_CASE("a partial fault shifts only its band of one layer", "[unit][defects][stacking]") {
+TEST_CASE("a partial fault shifts only its band of one layer, and clears clashes at the band's edge",
+          "[unit][defects][stacking]") {
   auto g = graphite("AB", 4, 6);
   const auto before = std::vector<core::Vec3>(g.positions().begin(), g.positions().end());
+  const auto ids_before = std::vector<core::AtomId>(g.ids().begin(), g.ids().end());
   const auto layers = analyze_stacking(g).layers;
   StackingFault f;
   f.first_layer = 2;
@@ -210,19 +212,33 @@ TEST_CASE("a partial fault shifts only its band of one layer", "[unit][defects][
   const auto out = apply_stacking_fault(g, f);
   CHECK_FALSE(out.tilted);
   CHECK(out.layers == std::vector<int>{2});
-  std::size_t moved = 0;
+  std::size_t moved = 0, removed_in_band = 0;
   for (std::size_t k = 0; k < 4; ++k) {
     for (const std::size_t i : layers[k].atoms) {
       double u = g.cell().to_fractional(before[i])[0];
       u -= std::floor(u);
       const bool in_band = k == 2 && u >= 0.25 && u < 0.75;
-      const core::Vec3 want = in_band ? core::Vec3(before[i] + out.shift) : before[i];
-      CHECK(hosts::same_modulo_lattice(g.cell(), g.positions()[i], want));
       moved += in_band ? 1 : 0;
+      const auto now = g.index_of(ids_before[i]);
+      if (!now) {  // removed: only shifted atoms that clashed at the band's edge
+        CHECK(in_band);
+        removed_in_band += in_band ? 1 : 0;
+        continue;
+      }
+      const core::Vec3 want = in_band ? core::Vec3(before[i] + out.shift) : before[i];
+      CHECK(hosts::same_modulo_lattice(g.cell(), g.positions()[*now], want));
     }
   }
   CHECK(moved == out.num_moved);
   CHECK(moved == 36);  // half of the 72 atoms of layer 2
+  // Atoms the shift pushes across the band's edge onto unshifted atoms are removed and recorded
+  // (whether any do depends on the shift's direction relative to the edge); no pair is closer
+  // than 0.7 of a bond afterwards.
+  CHECK(out.num_removed == removed_in_band);
+  CHECK(out.record.removed.size() == out.num_removed);
+  if (out.num_removed > 0) CHECK(out.record.properties.at("boundary_removed") == std::to_string(out.num_removed));
+  CHECK(g.num_atoms() == before.size() - out.num_removed);
+  CHECK(core::closest_pair(g).distance > 0.7 * 1.42);
   CHECK(g.cell().matrix() == graphite("AB", 4, 6).cell().matrix());
   // The slipped layer is half AB, half AA: no single registry.
   const auto s = analyze_stacking(g);
