@@ -59,6 +59,20 @@ CommandResult run_python(const std::string& script, const std::string& args) {
 
 std::string source_path(const std::string& relative) { return std::string(IONCYCLE_SOURCE_DIR) + "/" + relative; }
 
+std::vector<std::string> tagged_lines(const std::string& output, const std::string& tag) {
+  std::vector<std::string> out;
+  const std::string prefix = tag + " ";
+  std::size_t start = 0;
+  while (start < output.size()) {
+    const std::size_t end = std::min(output.find('\n', start), output.size());
+    if (output.compare(start, prefix.size(), prefix) == 0) {
+      out.push_back(output.substr(start + prefix.size(), end - start - prefix.size()));
+    }
+    start = end + 1;
+  }
+  return out;
+}
+
 std::vector<std::string> write_acceptance_structures(const std::string& dir) {
   const auto r = run_command(shell_quote(python()) + " " + shell_quote(source_path("tests/python/acceptance_structures.py")) +
                              " " + shell_quote(dir));

@@ -33,6 +33,10 @@ struct CommandResult {
 /// compile classes, which `python -c` does not provide.
 [[nodiscard]] CommandResult run_python(const std::string& script, const std::string& args = {});
 
+/// The rest of every line of `output` that starts with "`tag` " (reference scripts print their
+/// results as "RESULT n E fx fy fz ..."), in order.
+[[nodiscard]] std::vector<std::string> tagged_lines(const std::string& output, const std::string& tag);
+
 /// Write the six structures every backend is compared on (AB graphite 4x4x2, LiC6, LiCoO2
 /// 2x2x1, NMC811, graphite with a vacancy, a narrow triclinic cell; built by ASE in
 /// tests/python/acceptance_structures.py) into `dir` as extxyz; returns their paths.

@@ -159,12 +159,9 @@ nlohmann::json time_breakdown(md::Simulation& sim, const potentials::Potential& 
   potential.collect_times(stages);
   double staged = 0.0;
   for (const auto& [name, seconds] : stages.stages) {
-    double before = 0.0;
-    for (const auto& [n0, s0] : stages_before.stages) {
-      if (n0 == name) before = s0;
-    }
-    out[name] = seconds - before;
-    staged += seconds - before;
+    const double in_loop = seconds - stages_before.seconds(name);
+    out[name] = in_loop;
+    staged += in_loop;
   }
   if (stages.stages.empty()) {
     out["potential"] = in_potential;

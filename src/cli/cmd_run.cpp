@@ -67,7 +67,7 @@ RunSettings read_settings(const core::ConfigTable& root, const std::string& toml
                                has_seed ? std::optional<std::uint64_t>(static_cast<std::uint64_t>(s.seed)) : std::nullopt);
 
   // [potential] is read (and every key checked) when the potential is built, in run_run.
-  s.potential_toml = root.require_table("potential").to_toml();
+  s.potential_toml = root.require_table("potential").to_toml_document();
   s.base_dir = fs::absolute(base).lexically_normal().string();
 
   const auto output = root.optional_table("output");
@@ -88,7 +88,7 @@ std::string resolved_toml(const RunSettings& s) {
   t << "[run]\nname = " << q(s.name) << "\nseed = " << s.seed << "\n\n";
   t << s.structure.resolved_toml << "\n";
   t << "# [potential] as written; its relative paths are relative to " << s.base_dir << "\n";
-  t << "[potential]\n" << s.potential_toml << "\n\n";
+  t << s.potential_toml << "\n\n";
   t << "[output]\ndirectory = " << q(s.output_dir) << "\n";
   return t.str();
 }

@@ -515,6 +515,31 @@ void ConfigTable::reject_unknown_keys() const {
   }
 }
 
+std::string ConfigTable::to_toml_document() const {
+  // Nest a copy under the components of the dotted path, so that TOML++ writes the headers.
+  toml::table body = *as_table_ptr(table_);
+  body.is_inline(false);
+  std::vector<std::string> parts;
+  for (std::size_t start = 0; start <= path_.size();) {
+    const std::size_t dot = std::min(path_.find('.', start), path_.size());
+    parts.push_back(path_.substr(start, dot - start));
+    start = dot + 1;
+  }
+  const bool plain = !path_.empty() && std::none_of(parts.begin(), parts.end(), [](const std::string& p) {
+    return p.empty() || p.find('[') != std::string::npos;
+  });
+  if (!plain) return "[" + path_ + "]\n" + to_toml();  // array elements: header and body as they are
+  toml::table doc = std::move(body);
+  for (auto it = parts.rbegin(); it != parts.rend(); ++it) {
+    toml::table outer;
+    outer.insert(*it, std::move(doc));
+    doc = std::move(outer);
+  }
+  std::ostringstream os;
+  os << toml::toml_formatter{doc};
+  return os.str();
+}
+
 std::string ConfigTable::to_toml() const {
   // An inline table ({ type = "langevin" }) prints as one; written alone it must be a plain
   // table to be a TOML document.

@@ -124,6 +124,9 @@ class ConfigTable {
 
   /// The raw TOML text of this table (TOML++'s serializer), for resolved.toml and logs.
   [[nodiscard]] std::string to_toml() const;
+  /// This table as a TOML document under its own header ("[potential]", and "[potential.d3]"
+  /// for tables inside it), so it can be pasted into a file next to others. For resolved.toml.
+  [[nodiscard]] std::string to_toml_document() const;
 
  private:
   struct Document;

@@ -2,17 +2,14 @@
 #include "potentials/d3_parameters.hpp"
 
 #include <cmath>
-#include <cstdlib>
-#include <filesystem>
 #include <fstream>
 #include <sstream>
 
 #include "core/error.hpp"
 #include "core/strings.hpp"
+#include "potentials/data_files.hpp"
 
 namespace ioncycle::potentials {
-
-namespace fs = std::filesystem;
 
 namespace {
 
@@ -185,18 +182,7 @@ D3Table D3Table::load(const std::string& path) {
 }
 
 std::string default_d3_table_path() {
-  if (const char* env = std::getenv("IONCYCLE_D3_TABLE"); env != nullptr && *env != '\0') return env;
-  // <repo>/models/d3/dftd3-reference.txt, found from the executable (build trees live inside the
-  // repository), like default_model_path().
-  std::error_code ec;
-  const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
-  if (ec) return {};
-  for (fs::path dir = exe.parent_path(); !dir.empty(); dir = dir.parent_path()) {
-    const fs::path candidate = dir / "models" / "d3" / "dftd3-reference.txt";
-    if (fs::is_regular_file(candidate, ec)) return candidate.string();
-    if (dir == dir.parent_path()) break;
-  }
-  return {};
+  return find_deployed_file("IONCYCLE_D3_TABLE", "models/d3/dftd3-reference.txt");
 }
 
 std::span<const D3Functional> d3_functionals() { return kFunctionals; }

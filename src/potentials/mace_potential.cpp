@@ -150,29 +150,20 @@ torch::Tensor required(const c10::impl::GenericDict& out, const char* key, const
 
 }  // namespace
 
-MacePotential::MacePotential(const std::string& path) : MacePotential(path, Options{}) {}
+MacePotential::MacePotential(const std::string& path, const Options& options)
+    : MacePotential(load_model(path, "mace", options.device), options) {}
 
-MacePotential::MacePotential(const std::string& path, Options options)
-    : path_(path), impl_(std::make_unique<Impl>()) {
+MacePotential::MacePotential(LoadedModel&& loaded, const Options& options)
+    : path_(loaded.info.path), impl_(std::make_unique<Impl>()) {
   configure_torch_once();
   impl_->device = resolve_device(options.device, "mace");
-  LoadedModel loaded = load_model(path);  // InputError for anything that is not a usable model
+  const std::string& path = path_;
   const ModelInfo& info = loaded.info;
-  if (info.format != ModelFormat::mace) {
-    throw InputError(SourceLocation{path, 0, 0},
-                     "this is a " + std::string(format_name(info.format)) + " model, not a MACE model",
-                     "export MACE models with `mace_create_lammps_model MODEL --format libtorch`, or use the "
-                     "potential type that matches the model");
-  }
   cutoff_ = info.cutoff;
   dtype_ = info.dtype;
-  elements_ = info.elements;
-  column_of_z_.assign(static_cast<std::size_t>(core::max_atomic_number()) + 1, -1);
-  for (std::size_t k = 0; k < elements_.size(); ++k) {
-    column_of_z_[static_cast<std::size_t>(core::atomic_number(elements_[k]))] = static_cast<int>(k);
-  }
+  elements_ = ModelElements(info.elements);
   impl_->dtype = dtype_ == "float32" ? torch::kFloat : torch::kDouble;
-  impl_->num_elements = static_cast<std::int64_t>(elements_.size());
+  impl_->num_elements = static_cast<std::int64_t>(elements_.symbols().size());
   try {
     impl_->module = std::move(loaded.module);
     impl_->module.eval();
@@ -188,15 +179,9 @@ MacePotential::MacePotential(const std::string& path, Options options)
 
 MacePotential::~MacePotential() = default;
 
-bool MacePotential::supports(int z) const {
-  return z >= 0 && static_cast<std::size_t>(z) < column_of_z_.size() && column_of_z_[static_cast<std::size_t>(z)] >= 0;
-}
+bool MacePotential::supports(int z) const { return elements_.supports(z); }
 
-std::string MacePotential::supported_species() const {
-  std::string out;
-  for (const auto& e : elements_) out += (out.empty() ? "" : ", ") + e;
-  return out;
-}
+std::string MacePotential::supported_species() const { return elements_.list(); }
 
 std::string MacePotential::device() const { return impl_->device.str(); }
 
@@ -207,13 +192,7 @@ std::size_t MacePotential::prepare(const core::System& system, const core::Neigh
   const std::size_t n = system.num_atoms();
   const auto zs = system.atomic_numbers();
   m.column.resize(n);
-  for (std::size_t i = 0; i < n; ++i) {
-    if (!supports(zs[i])) {
-      throw InputError("mace: the model '" + path_ + "' has no parameters for " + std::string(core::symbol(zs[i])),
-                       "it supports: " + supported_species());
-    }
-    m.column[i] = column_of_z_[static_cast<std::size_t>(zs[i])];
-  }
+  for (std::size_t i = 0; i < n; ++i) m.column[i] = elements_.require(zs[i], "mace", path_);
   m.edges.build(system, neighbors, cutoff_, "mace");
   const auto num_elements = static_cast<std::size_t>(m.num_elements);
   if (m.dtype == torch::kDouble) {

@@ -37,22 +37,23 @@
 #include <string>
 #include <vector>
 
+#include "potentials/model_file.hpp"
 #include "potentials/potential.hpp"
 
 namespace ioncycle::potentials {
 
+struct LoadedModel;
+
 class MacePotential final : public Potential {
  public:
-  struct Options {
-    /// Torch device: "cpu", "cuda", "cuda:N" or "auto" (CUDA when available, else the CPU).
-    std::string device = "cpu";
-  };
+  using Options = ModelOptions;
 
   /// Load an exported MACE model. InputError for a missing file, a file that is not TorchScript,
   /// a TorchScript file that is not a MACE export, an unusable device; BackendError for other
   /// libtorch failures.
-  explicit MacePotential(const std::string& path);
-  MacePotential(const std::string& path, Options options);
+  explicit MacePotential(const std::string& path, const Options& options = {});
+  /// From a file already loaded (and known to be of this format); see make_model_potential.
+  MacePotential(LoadedModel&& model, const Options& options);
   ~MacePotential() override;
   MacePotential(const MacePotential&) = delete;
   MacePotential& operator=(const MacePotential&) = delete;
@@ -70,7 +71,7 @@ class MacePotential final : public Potential {
 
   [[nodiscard]] const std::string& path() const { return path_; }
   /// Element symbols in the model's `atomic_numbers` order (the one-hot columns).
-  [[nodiscard]] const std::vector<std::string>& elements() const { return elements_; }
+  [[nodiscard]] const std::vector<std::string>& elements() const { return elements_.symbols(); }
   /// "float32" or "float64".
   [[nodiscard]] const std::string& dtype() const { return dtype_; }
   /// The torch device the model runs on, e.g. "cpu" or "cuda:0".
@@ -88,8 +89,7 @@ class MacePotential final : public Potential {
   std::string path_;
   double cutoff_ = 0.0;
   std::string dtype_;
-  std::vector<std::string> elements_;
-  std::vector<int> column_of_z_;  ///< one-hot column by atomic number, -1 if unsupported
+  ModelElements elements_;  ///< one-hot column by atomic number
   std::size_t num_edges_ = 0;
   std::unique_ptr<Impl> impl_;
 };

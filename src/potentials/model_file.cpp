@@ -2,6 +2,7 @@
 #include "potentials/model_file.hpp"
 
 #include "potentials/loaded_model.hpp"
+#include "potentials/torch_support.hpp"
 
 #include <torch/script.h>
 
@@ -30,11 +31,6 @@ constexpr const char* kSevenNetKeys[] = {"chemical_symbols_to_index", "cutoff", 
 constexpr const char* kIoncycleKeys[] = {"ioncycle_model", "elements", "cutoff", "dtype"};
 constexpr const char* kIoncycleFormatVersion = "1";
 constexpr const char* kAbsent = "\x01" "absent";  // cannot be a real metadata value
-
-std::string first_line(const std::string& s) {
-  const auto nl = s.find('\n');
-  return nl == std::string::npos ? s : s.substr(0, nl);
-}
 
 // TorchScript archives are zip files; a quick magic-number check gives a clearer message than
 // libtorch's for the common mistakes (an extxyz, a .model pickle, an empty file).
@@ -231,6 +227,37 @@ LoadedModel load_model(const std::string& path) {
                    "_extra_files={'ioncycle_model': '1', 'elements': ..., 'cutoff': ...} (docs/models.md)");
 }
 
+LoadedModel load_model(const std::string& path, std::string_view expected, const std::string& device) {
+  (void)resolve_device(device, expected.empty() ? "model" : std::string(expected));
+  LoadedModel loaded = load_model(path);
+  const std::string found(format_name(loaded.info.format));
+  if (!expected.empty() && found != expected) {
+    // The found format by its spec keyword (as the hint writes it), the expected one by its title.
+    const std::string wanted = expected == "sevennet" ? "SevenNet" : expected == "mace" ? "MACE" : "ioncycle TorchScript";
+    throw InputError(SourceLocation{path, 0, 0}, "this is a " + found + " model, not a " + wanted + " model",
+                     "write " + found + ":PATH, or model:PATH, which recognizes the format from the file");
+  }
+  return loaded;
+}
+
 ModelInfo inspect_model(const std::string& path) { return load_model(path).info; }
+
+ModelElements::ModelElements(std::vector<std::string> symbols) : symbols_(std::move(symbols)) {
+  index_of_z_.assign(static_cast<std::size_t>(core::max_atomic_number()) + 1, -1);
+  for (std::size_t k = 0; k < symbols_.size(); ++k) {
+    index_of_z_[static_cast<std::size_t>(core::atomic_number(symbols_[k]))] = static_cast<int>(k);
+  }
+}
+
+std::string ModelElements::list() const { return core::join(symbols_, ", "); }
+
+int ModelElements::require(int z, const std::string& what, const std::string& path) const {
+  const int k = index_of(z);
+  if (k < 0) {
+    throw InputError(what + ": the model '" + path + "' has no parameters for " + std::string(core::symbol(z)),
+                     "it supports: " + list());
+  }
+  return k;
+}
 
 }  // namespace ioncycle::potentials

@@ -41,6 +41,38 @@ struct ModelInfo {
 
 [[nodiscard]] std::string_view format_name(ModelFormat format);
 
+/// What every TorchScript backend (SevenNet, MACE, your own model) takes besides the file.
+struct ModelOptions {
+  /// Torch device: "auto" (CUDA when usable, else the CPU), "cpu", "cuda" or "cuda:N"; see
+  /// torch_support.hpp.
+  std::string device = "auto";
+};
+
+/// A model's elements by atomic number: each symbol's position in the model's order, which is the
+/// species index (SevenNet) or one-hot column (MACE) the model takes.
+class ModelElements {
+ public:
+  ModelElements() = default;
+  /// Symbols in the model's order; each must be a known element (metadata were checked).
+  explicit ModelElements(std::vector<std::string> symbols);
+
+  [[nodiscard]] const std::vector<std::string>& symbols() const { return symbols_; }
+  /// Position of element `z` in the model's order, -1 if the model lacks it.
+  [[nodiscard]] int index_of(int z) const {
+    return z >= 0 && static_cast<std::size_t>(z) < index_of_z_.size() ? index_of_z_[static_cast<std::size_t>(z)] : -1;
+  }
+  [[nodiscard]] bool supports(int z) const { return index_of(z) >= 0; }
+  /// "Li, C, O" for messages.
+  [[nodiscard]] std::string list() const;
+  /// index_of(z), or an InputError "<what>: the model '<path>' has no parameters for X" listing
+  /// the model's elements.
+  [[nodiscard]] int require(int z, const std::string& what, const std::string& path) const;
+
+ private:
+  std::vector<std::string> symbols_;
+  std::vector<int> index_of_z_;
+};
+
 /// Load `path` with libtorch and read its metadata. Throws InputError for a missing file, a file
 /// that is not TorchScript, a TorchScript file of unknown format, or missing/invalid metadata
 /// (each naming the file and what was wrong); BackendError for other libtorch failures.

@@ -19,6 +19,13 @@ void StageTimes::add(const std::string& name, double seconds) {
   stages.emplace_back(name, seconds);
 }
 
+double StageTimes::seconds(const std::string& name) const {
+  for (const auto& [n, s] : stages) {
+    if (n == name) return s;
+  }
+  return 0.0;
+}
+
 double Potential::energy(const core::System& system, const core::NeighborList& neighbors) {
   // Empty vectors: no allocation for an energy-only call.
   ForceResult result;

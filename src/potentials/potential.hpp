@@ -53,6 +53,8 @@ struct ForceResult {
 struct StageTimes {
   std::vector<std::pair<std::string, double>> stages;  ///< name, seconds
   void add(const std::string& name, double seconds);
+  /// Seconds of stage `name`, 0 if absent.
+  [[nodiscard]] double seconds(const std::string& name) const;
 };
 
 struct NeighborRequest {

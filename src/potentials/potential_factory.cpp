@@ -10,7 +10,9 @@
 #include "core/error.hpp"
 #include "core/strings.hpp"
 #include "potentials/d3_dispersion.hpp"
+#include "potentials/data_files.hpp"
 #include "potentials/lennard_jones.hpp"
+#include "potentials/loaded_model.hpp"
 #include "potentials/mace_potential.hpp"
 #include "potentials/model_file.hpp"
 #include "potentials/morse.hpp"
@@ -124,18 +126,25 @@ std::unique_ptr<Potential> make_tersoff(const core::ConfigTable& table, const st
   }
 }
 
+// `device`: "auto", "cpu", "cuda" or "cuda:N" (torch_support.hpp resolves it when a model loads).
+std::string read_device(const core::ConfigTable& table) {
+  const std::string device = table.string_or("device", "auto");
+  const bool cuda_n = device.starts_with("cuda:") && device.size() > 5 &&
+                      device.find_first_not_of("0123456789", 5) == std::string::npos;
+  if (device != "auto" && device != "cpu" && device != "cuda" && !cuda_n) {
+    throw table.error_at("device", "unknown device '" + device + "'", "use \"auto\", \"cpu\", \"cuda\" or \"cuda:N\"");
+  }
+  return device;
+}
+
 SpecContext spec_context(const core::ConfigTable& table, const std::string& base_dir,
-                         const std::vector<int>& structure_elements) {
+                         const std::vector<int>& structure_elements, const std::string& key) {
   SpecContext context;
   context.base_dir = base_dir;
   context.structure_elements = structure_elements;
-  context.device = table.choice_or("device", {"auto", "cpu", "cuda"}, "auto");
-  if (const auto d3 = table.optional_table("d3")) {
-    context.d3.functional = d3->optional_string("functional");
-    context.d3.cutoff = d3->optional_quantity("cutoff", Dimension::length, core::Sign::positive);
-    context.d3.cn_cutoff = d3->optional_quantity("cn_cutoff", Dimension::length, core::Sign::positive);
-    d3->reject_unknown_keys();
-  }
+  context.device = read_device(table);
+  context.where = table.location_of(key);
+  context.quoted = true;
   return context;
 }
 
@@ -143,42 +152,26 @@ SpecContext spec_context(const core::ConfigTable& table, const std::string& base
 std::unique_ptr<Potential> make_from_spec_key(const core::ConfigTable& table, const std::string& key,
                                               const std::string& base_dir, const std::vector<int>& structure_elements) {
   const std::string text = table.require_string(key);
-  SpecContext context = spec_context(table, base_dir, structure_elements);
+  SpecContext context = spec_context(table, base_dir, structure_elements, key);
+  if (const auto d3 = table.optional_table("d3")) {
+    context.d3.functional = d3->optional_string("functional");
+    context.d3.cutoff = d3->optional_quantity("cutoff", Dimension::length, core::Sign::positive);
+    context.d3.cn_cutoff = d3->optional_quantity("cn_cutoff", Dimension::length, core::Sign::positive);
+    d3->reject_unknown_keys();
+  }
   table.reject_unknown_keys();
-  context.where = table.location_of(key);
-  context.quoted = true;
-  std::string spec = text;
-  if (key == "model" && text != "default") spec = "model:" + text;  // one term: errors at the value
+  const std::string spec = key == "model" && text != "default" ? "model:" + text : text;
   return make_potential_from_spec(spec, context);
 }
 
-// type = "sevennet" | "mace" | "torchscript" with model = PATH ("default" for SevenNet-0).
+// type = "sevennet" | "mace" | "torchscript" | "model" with model = PATH ("default": SevenNet-0)
+// is the one-term spec "TYPE:PATH", errors located at the model key.
 std::unique_ptr<Potential> make_model_table(const core::ConfigTable& table, const std::string& type,
-                                            const std::string& base_dir) {
+                                            const std::string& base_dir, const std::vector<int>& structure_elements) {
   const std::string given = table.require_string("model");
-  const std::string device = table.choice_or("device", {"auto", "cpu", "cuda"}, "auto");
+  const SpecContext context = spec_context(table, base_dir, structure_elements, "model");
   table.reject_unknown_keys();
-  std::string path;
-  if (given == "default") {
-    if (type != "sevennet") {
-      throw table.error_at("model", "model = \"default\" is SevenNet-0; a " + type + " potential needs a file",
-                           "give the path of the model file, relative to the configuration file");
-    }
-    path = default_model_path();
-    if (path.empty()) {
-      throw table.error_at("model", "the default model (models/sevennet-0.pt) was not found",
-                           "run scripts/setup, which deploys it, or set IONCYCLE_DEFAULT_MODEL to a model file");
-    }
-  } else {
-    const fs::path g(given);
-    path = (g.is_absolute() ? g : fs::path(base_dir) / g).lexically_normal().string();
-  }
-  try {
-    return make_model_potential(path, type, device);
-  } catch (const InputError& e) {
-    const std::string file = e.where().known() ? "model '" + e.where().file + "': " : "";
-    throw table.error_at("model", file + e.message(), e.hint());
-  }
+  return make_potential_from_spec(type + ":" + given, context);
 }
 
 std::unique_ptr<Potential> make_d3_table(const core::ConfigTable& table) {
@@ -192,19 +185,7 @@ std::unique_ptr<Potential> make_d3_table(const core::ConfigTable& table) {
 
 }  // namespace
 
-std::string default_model_path() {
-  std::error_code ec;
-  if (const char* env = std::getenv("IONCYCLE_DEFAULT_MODEL"); env != nullptr && *env != '\0') return env;
-  // <repo>/models/sevennet-0.pt, found from the executable (build trees live inside the repo).
-  const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
-  if (ec) return {};
-  for (fs::path dir = exe.parent_path(); !dir.empty(); dir = dir.parent_path()) {
-    const fs::path candidate = dir / "models" / "sevennet-0.pt";
-    if (fs::is_regular_file(candidate, ec)) return candidate.string();
-    if (dir == dir.parent_path()) break;
-  }
-  return {};
-}
+std::string default_model_path() { return find_deployed_file("IONCYCLE_DEFAULT_MODEL", "models/sevennet-0.pt"); }
 
 std::optional<std::string> locate_parameter_file(const std::string& given, const std::string& base_dir,
                                                  std::vector<std::string>& looked) {
@@ -252,7 +233,7 @@ std::unique_ptr<Potential> make_potential(const core::ConfigTable& table, const 
   if (type == "morse") return make_morse(table);
   if (type == "tersoff") return make_tersoff(table, base_dir, structure_elements);
   if (type == "sevennet" || type == "mace" || type == "torchscript" || type == "model") {
-    return make_model_table(table, type == "model" ? "" : type, base_dir);
+    return make_model_table(table, type, base_dir, structure_elements);
   }
   if (type == "d3") return make_d3_table(table);
   auto terms = table.table_array("term");
@@ -268,28 +249,13 @@ std::unique_ptr<Potential> make_potential(const core::ConfigTable& table, const 
 
 std::unique_ptr<Potential> make_model_potential(const std::string& path, const std::string& kind,
                                                 const std::string& device) {
-  const ModelInfo info = inspect_model(path);  // InputError for a missing or unrecognized file
-  const std::string format(format_name(info.format));
-  if (!kind.empty() && kind != format) {
-    throw InputError(SourceLocation{path, 0, 0}, "this is a " + format + " model, not a " + kind + " model",
-                     "write " + format + ":PATH (or model:PATH, which recognizes the format)");
-  }
-  switch (info.format) {
-    case ModelFormat::sevennet: {
-      SevenNetPotential::Options options;
-      options.device = device;
-      return std::make_unique<SevenNetPotential>(path, options);
-    }
-    case ModelFormat::mace: {
-      MacePotential::Options options;
-      options.device = device;
-      return std::make_unique<MacePotential>(path, options);
-    }
-    case ModelFormat::torchscript: {
-      TorchScriptPotential::Options options;
-      options.device = device;
-      return std::make_unique<TorchScriptPotential>(path, options);
-    }
+  // One load: the module read here is handed to the backend (loading SevenNet-0 takes ~1 s).
+  LoadedModel loaded = load_model(path, kind, device);  // InputError: missing, unrecognized, other format
+  const ModelOptions options{device};
+  switch (loaded.info.format) {
+    case ModelFormat::sevennet: return std::make_unique<SevenNetPotential>(std::move(loaded), options);
+    case ModelFormat::mace: return std::make_unique<MacePotential>(std::move(loaded), options);
+    case ModelFormat::torchscript: return std::make_unique<TorchScriptPotential>(std::move(loaded), options);
   }
   throw std::logic_error("make_model_potential: unhandled model format");
 }

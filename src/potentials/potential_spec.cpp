@@ -13,7 +13,6 @@
 #include "potentials/model_file.hpp"
 #include "potentials/morse.hpp"
 #include "potentials/potential_factory.hpp"
-#include "potentials/sevennet_potential.hpp"
 #include "potentials/tersoff.hpp"
 
 namespace ioncycle::potentials {
@@ -136,12 +135,7 @@ std::vector<Pair> all_pairs(const SpecContext& context, Fill&& fill) {
 std::unique_ptr<Potential> build_term(const SpecTerm& term, const SpecContext& context) {
   using units::Dimension;
   try {
-    if (term.kind == "sevennet") {
-      SevenNetPotential::Options options;
-      options.device = context.device;
-      return std::make_unique<SevenNetPotential>(resolve_path(term, context), options);
-    }
-    if (term.kind == "model" || term.kind == "mace" || term.kind == "torchscript") {
+    if (term.kind == "sevennet" || term.kind == "model" || term.kind == "mace" || term.kind == "torchscript") {
       return make_model_potential(resolve_path(term, context), term.kind == "model" ? "" : term.kind, context.device);
     }
     if (term.kind == "d3") {

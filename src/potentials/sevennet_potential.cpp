@@ -20,63 +20,45 @@ namespace ioncycle::potentials {
 struct SevenNetPotential::Impl {
   torch::jit::Module module;
   torch::Device device = torch::kCPU;
+  // num_atoms (on the device) and nlocal (always on the CPU), remade only when N changes.
+  std::int64_t counted = -1;
+  torch::Tensor num_atoms, nlocal;
 };
 
-SevenNetPotential::SevenNetPotential(const std::string& path) : SevenNetPotential(path, Options{}) {}
+SevenNetPotential::SevenNetPotential(const std::string& path, const Options& options)
+    : SevenNetPotential(load_model(path, "sevennet", options.device), options) {}
 
-SevenNetPotential::SevenNetPotential(const std::string& path, Options options)
-    : path_(path), impl_(std::make_unique<Impl>()) {
+SevenNetPotential::SevenNetPotential(LoadedModel&& model, const Options& options)
+    : path_(model.info.path), impl_(std::make_unique<Impl>()) {
   configure_torch_once();
   impl_->device = resolve_device(options.device, "sevennet");
-  LoadedModel loaded = load_model(path);  // InputError for anything that is not a usable model
-  const ModelInfo& info = loaded.info;
-  if (info.format != ModelFormat::sevennet) {
-    throw InputError(SourceLocation{path, 0, 0},
-                     "this is a " + std::string(format_name(info.format)) + " model, not a SevenNet model",
-                     "use the potential type that matches the model");
-  }
+  const ModelInfo& info = model.info;
   if (info.dtype != "float32") {
-    throw InputError(SourceLocation{path, 0, 0}, "SevenNet model dtype '" + info.dtype + "' is not supported",
+    throw InputError(SourceLocation{path_, 0, 0}, "SevenNet model dtype '" + info.dtype + "' is not supported",
                      "deploy the model in single precision (the default of sevenn_get_model)");
   }
   cutoff_ = info.cutoff;
-  elements_ = info.elements;
-  species_of_z_.assign(static_cast<std::size_t>(core::max_atomic_number()) + 1, -1);
-  for (std::size_t k = 0; k < elements_.size(); ++k) {
-    species_of_z_[static_cast<std::size_t>(core::atomic_number(elements_[k]))] = static_cast<int>(k);
-  }
+  elements_ = ModelElements(info.elements);
   try {
-    impl_->module = std::move(loaded.module);  // loaded on the CPU
+    impl_->module = std::move(model.module);  // loaded on the CPU
     impl_->module.to(impl_->device);
     impl_->module.eval();
   } catch (const c10::Error& e) {
-    throw BackendError("libtorch", "loading SevenNet model '" + path + "': " + first_line(e.what_without_backtrace()));
+    throw BackendError("libtorch", "loading SevenNet model '" + path_ + "': " + first_line(e.what_without_backtrace()));
   }
 }
 
 SevenNetPotential::~SevenNetPotential() = default;
 
-bool SevenNetPotential::supports(int z) const {
-  return z >= 0 && static_cast<std::size_t>(z) < species_of_z_.size() && species_of_z_[static_cast<std::size_t>(z)] >= 0;
-}
+bool SevenNetPotential::supports(int z) const { return elements_.supports(z); }
 
-std::string SevenNetPotential::supported_species() const {
-  std::string out;
-  for (const auto& e : elements_) out += (out.empty() ? "" : ", ") + e;
-  return out;
-}
+std::string SevenNetPotential::supported_species() const { return elements_.list(); }
 
 std::size_t SevenNetPotential::build_graph(const core::System& system, const core::NeighborList& neighbors) {
   const std::size_t n = system.num_atoms();
   species_.resize(n);
   const auto zs = system.atomic_numbers();
-  for (std::size_t i = 0; i < n; ++i) {
-    if (!supports(zs[i])) {
-      throw InputError("sevennet: the model '" + path_ + "' has no parameters for " + std::string(core::symbol(zs[i])),
-                       "it supports: " + supported_species());
-    }
-    species_[i] = species_of_z_[static_cast<std::size_t>(zs[i])];
-  }
+  for (std::size_t i = 0; i < n; ++i) species_[i] = elements_.require(zs[i], "sevennet", path_);
   edges_.build(system, neighbors, cutoff_, "sevennet");
   // The model takes the edge vectors themselves (float32, image applied), not positions + shifts.
   const std::size_t num_edges = edges_.size();
@@ -120,14 +102,18 @@ void SevenNetPotential::compute(const core::System& system, const core::Neighbor
     torch::Tensor edge_vec =
         to_device(torch::from_blob(edge_vec_.data(), {e64, 3}, torch::TensorOptions().dtype(torch::kFloat)));
     if (want_grad) edge_vec.requires_grad_(true);
-    torch::Tensor count = torch::full({1}, n64, long_opts);
+    if (impl_->counted != n64) {
+      impl_->nlocal = torch::full({1}, n64, long_opts);
+      impl_->num_atoms = to_device(impl_->nlocal.clone());
+      impl_->counted = n64;
+    }
 
     c10::Dict<std::string, torch::Tensor> input;
     input.insert("x", x);
     input.insert("edge_index", edge_index);
     input.insert("edge_vec", edge_vec);
-    input.insert("num_atoms", to_device(count));
-    input.insert("nlocal", count.clone());
+    input.insert("num_atoms", impl_->num_atoms);
+    input.insert("nlocal", impl_->nlocal);
     t0 = clock::now();
     const auto output = impl_->module.forward({input}).toGenericDict();
     const torch::Tensor energy = output.at("inferred_total_energy").toTensor().squeeze();

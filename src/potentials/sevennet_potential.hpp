@@ -23,22 +23,22 @@
 #include <vector>
 
 #include "potentials/graph_edges.hpp"
+#include "potentials/model_file.hpp"
 #include "potentials/potential.hpp"
 
 namespace ioncycle::potentials {
 
+struct LoadedModel;
+
 class SevenNetPotential final : public Potential {
  public:
-  struct Options {
-    /// Torch device: "cpu", "cuda", "cuda:N" or "auto" (CUDA if usable, else CPU); see
-    /// torch_support.hpp.
-    std::string device = "auto";
-  };
+  using Options = ModelOptions;
 
   /// Load a deployed SevenNet serial model. InputError for a missing file or a file that is not a
   /// SevenNet model (see inspect_model); BackendError for libtorch failures.
-  explicit SevenNetPotential(const std::string& path);
-  SevenNetPotential(const std::string& path, Options options);
+  explicit SevenNetPotential(const std::string& path, const Options& options = {});
+  /// From a file already loaded (and known to be a SevenNet model); see make_model_potential.
+  SevenNetPotential(LoadedModel&& model, const Options& options);
   ~SevenNetPotential() override;
   SevenNetPotential(const SevenNetPotential&) = delete;
   SevenNetPotential& operator=(const SevenNetPotential&) = delete;
@@ -56,7 +56,7 @@ class SevenNetPotential final : public Potential {
 
   [[nodiscard]] const std::string& path() const { return path_; }
   /// Element symbols in the model's type-index order.
-  [[nodiscard]] const std::vector<std::string>& elements() const { return elements_; }
+  [[nodiscard]] const std::vector<std::string>& elements() const { return elements_.symbols(); }
   /// Number of edges (pairs within the cutoff, both directions) of the last evaluation.
   [[nodiscard]] std::size_t num_edges() const { return num_edges_; }
 
@@ -67,8 +67,7 @@ class SevenNetPotential final : public Potential {
 
   std::string path_;
   double cutoff_ = 0.0;
-  std::vector<std::string> elements_;
-  std::vector<int> species_of_z_;  ///< model type index by atomic number, -1 if unsupported
+  ModelElements elements_;  ///< species index by atomic number
   std::size_t num_edges_ = 0;
   // Buffers reused between calls (wrapped by torch::from_blob, never reallocated once sized).
   std::vector<std::int64_t> species_;

@@ -70,26 +70,19 @@ struct TorchScriptPotential::Impl {
   }
 };
 
-TorchScriptPotential::TorchScriptPotential(const std::string& path) : TorchScriptPotential(path, Options{}) {}
+TorchScriptPotential::TorchScriptPotential(const std::string& path, const Options& options)
+    : TorchScriptPotential(load_model(path, "torchscript", options.device), options) {}
 
-TorchScriptPotential::TorchScriptPotential(const std::string& path, Options options)
-    : path_(path), impl_(std::make_unique<Impl>()) {
+TorchScriptPotential::TorchScriptPotential(LoadedModel&& loaded, const Options& options)
+    : path_(loaded.info.path), impl_(std::make_unique<Impl>()) {
   configure_torch_once();
   impl_->device = resolve_device(options.device, "torchscript");
-  LoadedModel loaded = load_model(path);  // InputError for anything that is not a usable model
+  const std::string& path = path_;
   const ModelInfo& info = loaded.info;
   const SourceLocation where{path, 0, 0};
-  if (info.format != ModelFormat::torchscript) {
-    throw InputError(where,
-                     "this is a " + std::string(format_name(info.format)) +
-                         " model, not an ioncycle TorchScript model (extra file 'ioncycle_model')",
-                     "use the potential type that matches the model");
-  }
   cutoff_ = info.cutoff;
   dtype_ = info.dtype;
-  elements_ = info.elements;
-  supported_.assign(static_cast<std::size_t>(core::max_atomic_number()) + 1, false);
-  for (const auto& e : elements_) supported_[static_cast<std::size_t>(core::atomic_number(e))] = true;
+  elements_ = ModelElements(info.elements);
   impl_->dtype = dtype_ == "float32" ? torch::kFloat : torch::kDouble;
   try {
     impl_->module = std::move(loaded.module);
@@ -113,7 +106,7 @@ TorchScriptPotential::TorchScriptPotential(const std::string& path, Options opti
   const double box = 2.0 * cutoff_ + 10.0;
   core::System probe{core::Cell::orthorhombic(box, box, box)};
   core::AtomSpec atom;
-  atom.z = core::atomic_number(elements_.front());
+  atom.z = core::atomic_number(elements_.symbols().front());
   atom.position = core::Vec3(0.5 * box, 0.5 * box, 0.5 * box);
   probe.add_atom(atom);
   has_atomic_energies_ = true;  // let evaluate() look for them
@@ -123,22 +116,17 @@ TorchScriptPotential::TorchScriptPotential(const std::string& path, Options opti
   } catch (const InputError&) {
     throw;
   } catch (const Error& e) {
-    throw InputError(where, std::string("the model fails on one isolated atom of ") + elements_.front() + ": " + e.what(),
+    throw InputError(where,
+                     "the model fails on one isolated atom of " + elements_.symbols().front() + ": " + e.what(),
                      "forward must accept a system without edges (E = 0)");
   }
 }
 
 TorchScriptPotential::~TorchScriptPotential() = default;
 
-bool TorchScriptPotential::supports(int z) const {
-  return z >= 0 && static_cast<std::size_t>(z) < supported_.size() && supported_[static_cast<std::size_t>(z)];
-}
+bool TorchScriptPotential::supports(int z) const { return elements_.supports(z); }
 
-std::string TorchScriptPotential::supported_species() const {
-  std::string out;
-  for (const auto& e : elements_) out += (out.empty() ? "" : ", ") + e;
-  return out;
-}
+std::string TorchScriptPotential::supported_species() const { return elements_.list(); }
 
 std::string TorchScriptPotential::device() const { return impl_->device.str(); }
 
@@ -164,11 +152,7 @@ void TorchScriptPotential::evaluate(const core::System& system, const core::Neig
   const auto zs = system.atomic_numbers();
   m.atomic_numbers.resize(n);
   for (std::size_t i = 0; i < n; ++i) {
-    if (!supports(zs[i])) {
-      throw InputError("torchscript: the model '" + path_ + "' has no parameters for " +
-                           std::string(core::symbol(zs[i])),
-                       "it supports: " + supported_species());
-    }
+    (void)elements_.require(zs[i], "torchscript", path_);
     m.atomic_numbers[i] = zs[i];
   }
   if (neighbors != nullptr) {

@@ -37,22 +37,23 @@
 #include <string>
 #include <vector>
 
+#include "potentials/model_file.hpp"
 #include "potentials/potential.hpp"
 
 namespace ioncycle::potentials {
 
+struct LoadedModel;
+
 class TorchScriptPotential final : public Potential {
  public:
-  struct Options {
-    /// Torch device: "cpu", "cuda", "cuda:N" or "auto" (CUDA when available, else the CPU).
-    std::string device = "cpu";
-  };
+  using Options = ModelOptions;
 
   /// Load a model saved in the format above. InputError for a missing file, a file that is not
   /// TorchScript, missing or invalid metadata, a forward with the wrong arguments, or a model that
   /// fails the load-time evaluation; BackendError for other libtorch failures.
-  explicit TorchScriptPotential(const std::string& path);
-  TorchScriptPotential(const std::string& path, Options options);
+  explicit TorchScriptPotential(const std::string& path, const Options& options = {});
+  /// From a file already loaded (and known to be of this format); see make_model_potential.
+  TorchScriptPotential(LoadedModel&& model, const Options& options);
   ~TorchScriptPotential() override;
   TorchScriptPotential(const TorchScriptPotential&) = delete;
   TorchScriptPotential& operator=(const TorchScriptPotential&) = delete;
@@ -71,7 +72,7 @@ class TorchScriptPotential final : public Potential {
   [[nodiscard]] double energy(const core::System& system, const core::NeighborList& neighbors) override;
 
   [[nodiscard]] const std::string& path() const { return path_; }
-  [[nodiscard]] const std::vector<std::string>& elements() const { return elements_; }
+  [[nodiscard]] const std::vector<std::string>& elements() const { return elements_.symbols(); }
   /// "float32" or "float64".
   [[nodiscard]] const std::string& dtype() const { return dtype_; }
   /// The torch device the model runs on, e.g. "cpu" or "cuda:0".
@@ -87,8 +88,7 @@ class TorchScriptPotential final : public Potential {
   std::string path_;
   double cutoff_ = 0.0;
   std::string dtype_;
-  std::vector<std::string> elements_;
-  std::vector<bool> supported_;  ///< by atomic number
+  ModelElements elements_;
   bool has_atomic_energies_ = false;
   std::size_t num_edges_ = 0;
   std::unique_ptr<Impl> impl_;

@@ -371,6 +371,21 @@ x = "2 A"
   CHECK(reparsed.require_integer("damping") == 100);
 }
 
+TEST_CASE("to_toml_document writes a table under its own headers, nested tables included", "[unit][config]") {
+  const auto root = ConfigTable::parse_string("[run]\nname = \"x\"\n[potential]\nspec = \"d3\"\n"
+                                              "[potential.d3]\ncutoff = \"40 A\"\n[a.b]\nc = 1\n",
+                                              "in.toml");
+  const std::string potential = root.require_table("potential").to_toml_document();
+  // Read back as a document: the nested table stays inside [potential], nothing leaks to the top.
+  const auto again = ConfigTable::parse_string(potential, "again.toml");
+  CHECK(again.keys() == std::vector<std::string>{"potential"});
+  const auto p = again.require_table("potential");
+  CHECK(p.require_string("spec") == "d3");
+  CHECK(p.require_table("d3").require_string("cutoff") == "40 A");
+  const auto deep = ConfigTable::parse_string(root.require_table("a").require_table("b").to_toml_document(), "deep.toml");
+  CHECK(deep.require_table("a").require_table("b").require_integer("c") == 1);
+}
+
 TEST_CASE("files: locations use the path as given, and a missing file names its path", "[unit][config]") {
   const std::string dir = ioncycle::testing::temp_dir("config");
   const std::string path = dir + "/protocol.toml";

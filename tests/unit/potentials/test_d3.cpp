@@ -69,11 +69,8 @@ std::vector<Reference> reference(const std::vector<std::string>& items, double c
   INFO(r.output);
   REQUIRE(r.exit_code == 0);
   std::vector<Reference> out;
-  std::istringstream lines(r.output);
-  std::string line;
-  while (std::getline(lines, line)) {
-    if (line.rfind("RESULT ", 0) != 0) continue;
-    std::istringstream in(line.substr(7));
+  for (const auto& line : t::tagged_lines(r.output, "RESULT")) {
+    std::istringstream in(line);
     std::size_t n = 0;
     Reference ref;
     in >> n >> ref.energy;
@@ -435,12 +432,9 @@ TEST_CASE("D3 parameters by functional name equal the dftd3 package's parameter 
   const auto r = t::run_command(t::shell_quote(t::python()) + " " + t::shell_quote(helper()) + args);
   INFO(r.output);
   REQUIRE(r.exit_code == 0);
-  std::istringstream lines(r.output);
-  std::string line;
   std::size_t k = 0;
-  while (std::getline(lines, line)) {
-    if (line.rfind("PARAM ", 0) != 0) continue;
-    std::istringstream in(line.substr(6));
+  for (const auto& line : t::tagged_lines(r.output, "PARAM")) {
+    std::istringstream in(line);
     std::string name;
     D3Damping ref;
     in >> name >> ref.s6 >> ref.a1 >> ref.s8 >> ref.a2;

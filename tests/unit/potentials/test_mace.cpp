@@ -76,11 +76,11 @@ struct MaceData {
 std::vector<Reference> parse_reference(const std::string& path) {
   std::ifstream in(path);
   REQUIRE(in.good());
+  std::ostringstream text;
+  text << in.rdbuf();
   std::vector<Reference> out;
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.rfind("RESULT ", 0) != 0) continue;
-    std::istringstream fields(line.substr(7));
+  for (const auto& line : t::tagged_lines(text.str(), "RESULT")) {
+    std::istringstream fields(line);
     Reference ref;
     std::size_t n = 0;
     fields >> ref.file >> n >> ref.energy;

@@ -117,11 +117,8 @@ std::vector<Reference> reference(const std::vector<std::string>& files) {
   INFO(r.output);
   REQUIRE(r.exit_code == 0);
   std::vector<Reference> out;
-  std::istringstream lines(r.output);
-  std::string line;
-  while (std::getline(lines, line)) {
-    if (line.rfind("RESULT ", 0) != 0) continue;
-    std::istringstream in(line.substr(7));
+  for (const auto& line : t::tagged_lines(r.output, "RESULT")) {
+    std::istringstream in(line);
     std::size_t n = 0;
     Reference ref;
     in >> n >> ref.energy;
