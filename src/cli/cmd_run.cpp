@@ -1,189 +1,527 @@
 // SPDX-License-Identifier: MIT
 //
-// `ioncycle run PROTOCOL.toml`. This version validates the run file, reads the host structure,
-// loads the model and checks that it knows every element, and writes the run directory with the
-// input, the resolved settings, the initial structure and a summary. Molecular dynamics and the
-// cycling protocol ([md], [ion], [protocol]) are not implemented yet; a run file that uses them is
-// told so at the offending table, before anything is written.
+// `ioncycle run PROTOCOL.toml`: the main job. The whole file is validated first (structure,
+// potential, [md], [ion], [protocol], [output]); only then is the run directory created, so a
+// mistake never leaves a directory behind. The run then computes (or reads from its cache) the
+// reference chemical potential, and the ProtocolRunner drives MD and ion exchange. Checkpoints are
+// written every [output] checkpoint_every and on SIGINT/SIGTERM; `ioncycle run --resume RUNDIR`
+// continues from the last one exactly (docs/formats.md, "Checkpoints").
+#include <unistd.h>
+
+#include <omp.h>
+
+#include <atomic>
+#include <chrono>
+#include <csignal>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <iomanip>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
-#include <unistd.h>
 
 #include "cli/commands.hpp"
-#include "cli/threads.hpp"
 #include "cli/describe.hpp"
 #include "cli/run_directory.hpp"
 #include "cli/structure_table.hpp"
+#include "cli/threads.hpp"
 #include "core/config.hpp"
 #include "core/elements.hpp"
 #include "core/error.hpp"
+#include "core/rng.hpp"
+#include "cycling/cycling_observers.hpp"
+#include "cycling/events_table.hpp"
+#include "cycling/ion_exchanger.hpp"
+#include "cycling/ion_ledger.hpp"
+#include "cycling/protocol.hpp"
+#include "cycling/protocol_runner.hpp"
+#include "cycling/reference_metal.hpp"
+#include "cycling/voltage_profile.hpp"
 #include "io/atomic_file.hpp"
+#include "io/checkpoint.hpp"
+#include "io/h5md_writer.hpp"
 #include "io/structure_io.hpp"
+#include "md/integrator_factory.hpp"
+#include "md/simulation.hpp"
+#include "md/velocities.hpp"
 #include "potentials/potential_factory.hpp"
 
 namespace ioncycle::cli {
 
 namespace fs = std::filesystem;
+using units::Dimension;
 
 namespace {
 
-// Tables of the protocol file (DESIGN.md) that this version does not run yet.
-const std::set<std::string> kNotYetSupported = {"md", "ion", "protocol"};
+// Set by the SIGINT/SIGTERM handler, read by the MD loop between steps. A signal handler can
+// only reach a lock-free atomic with static storage; this is the one global of the program.
+std::atomic<bool> g_stop_requested{false};
+extern "C" void request_stop(int /*signal*/) { g_stop_requested.store(true); }
 
-struct RunSettings {
-  std::string name;
-  std::int64_t seed = 1;
-  LoadedStructure structure;
-  std::string potential_toml;  ///< the [potential] table as written
-  std::string base_dir;        ///< directory of the run file (relative paths in [potential])
-  std::string output_dir;
+// Installs the handler for the lifetime of a run and puts the previous one back afterwards.
+class StopOnSignals {
+ public:
+  StopOnSignals() {
+    g_stop_requested.store(false);
+    struct sigaction action {};
+    action.sa_handler = request_stop;
+    sigemptyset(&action.sa_mask);
+    sigaction(SIGINT, &action, &old_int_);
+    sigaction(SIGTERM, &action, &old_term_);
+  }
+  ~StopOnSignals() {
+    sigaction(SIGINT, &old_int_, nullptr);
+    sigaction(SIGTERM, &old_term_, nullptr);
+  }
+  StopOnSignals(const StopOnSignals&) = delete;
+  StopOnSignals& operator=(const StopOnSignals&) = delete;
+
+ private:
+  struct sigaction old_int_ {};
+  struct sigaction old_term_ {};
 };
 
-RunSettings read_settings(const core::ConfigTable& root, const std::string& toml_path) {
-  for (const auto& key : root.keys()) {
-    if (kNotYetSupported.count(key)) {
-      throw root.error_at(key, "[" + key + "] is not supported by this version of ioncycle yet",
-                          "this version prepares a run (structure, model, run directory); remove [" + key +
-                              "] to use it");
-    }
+// A time interval as a whole number of steps; InputError at `key` if it is not one.
+std::int64_t steps_of(const core::ConfigTable& table, const std::string& key, double interval, double dt) {
+  const double n = interval / dt;
+  const auto k = static_cast<std::int64_t>(std::llround(n));
+  if (k < 1 || std::abs(n - static_cast<double>(k)) > 1e-6 * std::max(1.0, n)) {
+    throw table.error_at(key, "'" + key + "' (" + units::format_quantity(interval, Dimension::time) +
+                                  ") is not a whole, positive number of time steps of " +
+                                  units::format_quantity(dt, Dimension::time),
+                         "use a multiple of the time step");
   }
-  RunSettings s;
+  return k;
+}
+
+// Everything a run needs, built and validated before anything is written.
+struct RunPlan {
+  std::string name;
+  std::int64_t seed = 1;
+  bool has_seed = false;
+  LoadedStructure structure;
+  std::string base_dir;  // absolute directory of the run file (relative paths in the file)
+  std::unique_ptr<potentials::Potential> potential;
+  std::unique_ptr<md::Integrator> integrator;
+  double skin = 1.0;
+  std::optional<double> initial_temperature;
+  cycling::CyclingSettings cycling;
+  std::string output_dir;
+  std::int64_t thermo_every = 10;
+  std::int64_t trajectory_every = 100;
+  std::int64_t checkpoint_every = 5000;
+  bool trajectory_velocities = false;
+  bool trajectory_forces = false;
+  std::string resolved_toml;
+};
+
+RunPlan plan_run(const core::ConfigTable& root, const fs::path& base) {
+  RunPlan plan;
+  plan.base_dir = fs::absolute(base).lexically_normal().string();
   const auto run = root.require_table("run");
-  s.name = run.require_string("name");
-  if (s.name.empty() || s.name.find('/') != std::string::npos) {
-    throw run.error_at("name", "'name' must be a non-empty name without '/' (got \"" + s.name + "\")",
+  plan.name = run.require_string("name");
+  if (plan.name.empty() || plan.name.find('/') != std::string::npos) {
+    throw run.error_at("name", "'name' must be a non-empty name without '/' (got \"" + plan.name + "\")",
                        "e.g. name = \"graphite-3-cycles\"");
   }
-  s.seed = run.integer_or("seed", 1, core::Sign::non_negative);
-  const bool has_seed = run.has("seed");
+  plan.seed = run.integer_or("seed", 1, core::Sign::non_negative);
+  plan.has_seed = run.has("seed");
   run.reject_unknown_keys();
 
-  const fs::path base = fs::path(toml_path).parent_path();
-  s.structure = load_structure(root.require_table("structure"), base,
-                               has_seed ? std::optional<std::uint64_t>(static_cast<std::uint64_t>(s.seed)) : std::nullopt);
+  plan.structure = load_structure(root.require_table("structure"), base,
+                                  plan.has_seed ? std::optional<std::uint64_t>(static_cast<std::uint64_t>(plan.seed))
+                                                : std::nullopt);
+  const core::System& host = plan.structure.frame.system;
 
-  // [potential] is read (and every key checked) when the potential is built, in run_run.
-  s.potential_toml = root.require_table("potential").to_toml_document();
-  s.base_dir = fs::absolute(base).lexically_normal().string();
+  const auto potential_table = root.require_table("potential");
+  std::vector<int> zs(host.atomic_numbers().begin(), host.atomic_numbers().end());
+  // Pair potentials build their tables for the elements they are told about: the ion is one of
+  // them even when the host has none yet. A bad symbol is reported by parse_protocol, at [ion].
+  std::vector<int> all_zs = zs;
+  if (const auto ion_table = root.optional_table("ion")) {
+    if (const auto symbol = ion_table->optional_string("species")) {
+      if (const auto z = core::find_atomic_number(*symbol)) all_zs.push_back(*z);
+    }
+  }
+  plan.potential = potentials::make_potential(potential_table, plan.base_dir, all_zs);
+  std::set<std::string> missing;
+  for (const int z : zs) {
+    if (!plan.potential->supports(z)) missing.insert(std::string(core::symbol(z)));
+  }
+  if (!missing.empty()) {
+    std::string list;
+    for (const auto& m : missing) list += (list.empty() ? "" : ", ") + m;
+    throw root.require_table("structure").error_at(
+        "file", "the structure contains " + list + ", which the potential '" + plan.potential->name() +
+                    "' does not support",
+        "it supports: " + plan.potential->supported_species());
+  }
 
-  const auto output = root.optional_table("output");
-  s.output_dir = "runs/" + s.name;
-  if (output) {
-    s.output_dir = output->string_or("directory", s.output_dir);
+  const auto md_table = root.require_table("md");
+  plan.skin = md_table.quantity_or("skin", Dimension::length, "1 A", core::Sign::positive);
+  plan.initial_temperature =
+      md_table.optional_quantity("initial_temperature", Dimension::temperature, core::Sign::non_negative);
+  plan.integrator = md::make_integrator(md_table, static_cast<std::uint64_t>(plan.seed));
+  md_table.reject_unknown_keys();
+  const double dt = plan.integrator->timestep();
+
+  cycling::ProtocolContext context;
+  context.host = &host;
+  potentials::Potential* potential = plan.potential.get();
+  context.supports = [potential](int z) { return potential->supports(z); };
+  context.supported_species = plan.potential->supported_species();
+  context.md_temperature = plan.integrator->target_temperature();
+  context.timestep = dt;
+  plan.cycling = cycling::parse_protocol(root, context);
+
+  plan.output_dir = "runs/" + plan.name;
+  plan.thermo_every = std::max<std::int64_t>(1, static_cast<std::int64_t>(std::llround(10.0 / dt)));
+  plan.trajectory_every = std::max<std::int64_t>(1, static_cast<std::int64_t>(std::llround(100.0 / dt)));
+  plan.checkpoint_every = std::max<std::int64_t>(1, static_cast<std::int64_t>(std::llround(5000.0 / dt)));
+  if (const auto output = root.optional_table("output")) {
+    plan.output_dir = output->string_or("directory", plan.output_dir);
+    if (auto t = output->optional_quantity("thermo_every", Dimension::time, core::Sign::positive)) {
+      plan.thermo_every = steps_of(*output, "thermo_every", *t, dt);
+    }
+    if (auto t = output->optional_quantity("trajectory_every", Dimension::time, core::Sign::positive)) {
+      plan.trajectory_every = steps_of(*output, "trajectory_every", *t, dt);
+    }
+    if (auto t = output->optional_quantity("checkpoint_every", Dimension::time, core::Sign::positive)) {
+      plan.checkpoint_every = steps_of(*output, "checkpoint_every", *t, dt);
+    }
+    plan.trajectory_velocities = output->bool_or("trajectory_velocities", false);
+    plan.trajectory_forces = output->bool_or("trajectory_forces", false);
     output->reject_unknown_keys();
   }
   root.reject_unknown_keys();
-  return s;
+
+  // resolved.toml: every setting with its default filled in.
+  std::ostringstream t;
+  auto q = [](const std::string& v) { return nlohmann::json(v).dump(); };
+  t << "# Every setting of this run with defaults filled in (written by ioncycle " << IONCYCLE_VERSION << ").\n";
+  t << "# Relative paths are relative to " << plan.base_dir << "\n";
+  t << "[run]\nname = " << q(plan.name) << "\nseed = " << plan.seed << "\n\n";
+  t << plan.structure.resolved_toml << "\n";
+  t << potential_table.to_toml_document() << "\n\n";
+  t << md_table.to_toml_document() << "\n";
+  t << "# [md] defaults: skin = " << q(units::format_quantity(plan.skin, Dimension::length)) << "\n\n";
+  t << cycling::to_toml(plan.cycling) << "\n";
+  t << "[output]\ndirectory = " << q(plan.output_dir) << "\n";
+  t << "thermo_every = " << q(units::format_quantity(static_cast<double>(plan.thermo_every) * dt, Dimension::time)) << "\n";
+  t << "trajectory_every = "
+    << q(units::format_quantity(static_cast<double>(plan.trajectory_every) * dt, Dimension::time)) << "\n";
+  t << "checkpoint_every = "
+    << q(units::format_quantity(static_cast<double>(plan.checkpoint_every) * dt, Dimension::time)) << "\n";
+  t << "trajectory_velocities = " << (plan.trajectory_velocities ? "true" : "false") << "\n";
+  t << "trajectory_forces = " << (plan.trajectory_forces ? "true" : "false") << "\n";
+  plan.resolved_toml = t.str();
+  return plan;
 }
 
-std::string resolved_toml(const RunSettings& s) {
-  std::ostringstream t;
-  auto q = [](const std::string& v) { return nlohmann::json(v).dump(); };  // TOML basic string
-  t << "# Every setting of this run with defaults filled in (written by ioncycle "
-    << IONCYCLE_VERSION << ").\n";
-  t << "[run]\nname = " << q(s.name) << "\nseed = " << s.seed << "\n\n";
-  t << s.structure.resolved_toml << "\n";
-  t << "# [potential] as written; its relative paths are relative to " << s.base_dir << "\n";
-  t << s.potential_toml << "\n\n";
-  t << "[output]\ndirectory = " << q(s.output_dir) << "\n";
-  return t.str();
+// Names of what a checkpoint holds besides the System (docs/formats.md, "Checkpoints").
+constexpr const char* kCursor = "runner.cursor";
+constexpr const char* kLedger = "runner.ledger";
+constexpr const char* kVoltages = "runner.voltages";
+constexpr const char* kSourceDir = "run.source_dir";
+constexpr const char* kSourceFile = "run.source_file";
+constexpr const char* kExchangerRng = "exchanger";
+constexpr const char* kIntegratorPrefix = "integrator:";
+
+io::H5mdWriterOptions trajectory_options(const RunPlan& plan) {
+  io::H5mdWriterOptions o;
+  o.write_velocities = plan.trajectory_velocities;
+  o.write_forces = plan.trajectory_forces;
+  return o;
 }
+
+std::uint64_t file_size_or_zero(const std::string& path) {
+  std::error_code ec;
+  const auto n = fs::file_size(path, ec);
+  return ec ? 0 : static_cast<std::uint64_t>(n);
+}
+
+// Prepare the run directory: --overwrite replaces an earlier run (only one that looks like a
+// run directory), otherwise a taken name gets -2, -3, ... so no earlier run is overwritten.
+std::string prepare_directory(const std::string& requested, bool overwrite) {
+  std::error_code ec;
+  if (overwrite && fs::exists(requested, ec)) {
+    const bool is_run = fs::exists(fs::path(requested) / "input.toml", ec) || fs::is_empty(requested, ec);
+    if (!is_run) {
+      throw InputError("--overwrite: '" + requested + "' exists and is not an ioncycle run directory",
+                       "refusing to delete it; choose another --output directory");
+    }
+    fs::remove_all(requested, ec);
+    if (ec) throw InputError("cannot remove the old run directory '" + requested + "': " + ec.message());
+  }
+  const std::string dir = overwrite ? requested : fresh_directory(requested);
+  fs::create_directories(dir, ec);
+  if (ec) throw InputError("cannot create the run directory '" + dir + "': " + ec.message());
+  return dir;
+}
+
+struct Files {
+  std::string dir;
+  [[nodiscard]] std::string operator()(const std::string& name) const { return (fs::path(dir) / name).string(); }
+};
 
 }  // namespace
 
 CommandSpec run_spec() {
   return {"run", "PROTOCOL.toml",
-          "run a protocol file: structure, potential, and (in later versions) MD and cycling",
-          "This version validates the whole file, reads the structure, loads the model and checks\n"
-          "it supports every element, and writes the run directory (input.toml, resolved.toml,\n"
-          "initial.extxyz, summary.json, log.txt). [md], [ion] and [protocol] are not supported\n"
-          "yet. The run directory is [output] directory (default runs/<run.name>); if it exists,\n"
-          "-2, -3, ... is appended so no earlier run is overwritten.",
-          {{"check", "", "validate the file, structure and model, then exit without writing"},
+          "run a cycling protocol: structure, potential, MD, ion insertion and removal",
+          "PROTOCOL.toml has [run], [structure], [potential], [md], [ion], [protocol] and optionally\n"
+          "[output]; docs/protocols.md is the reference of every key. The whole file is checked\n"
+          "before anything runs (--check only checks). The run directory ([output] directory,\n"
+          "default runs/<run.name>; -2, -3, ... if taken unless --overwrite) receives input.toml,\n"
+          "resolved.toml, initial.extxyz, thermo.csv, events.csv, trajectory.h5, checkpoint.h5,\n"
+          "log.txt, and when the run ends final.extxyz, voltage_profile.csv and summary.json.\n"
+          "SIGINT or SIGTERM writes a checkpoint and stops; --resume RUNDIR continues a run from\n"
+          "its last checkpoint (give RUNDIR instead of PROTOCOL.toml).",
+          {{"check", "", "validate the file, structure, model and protocol, then exit without writing"},
            {"output", "DIR", "run directory (overrides [output] directory)"},
+           {"overwrite", "", "replace an existing run directory of the same name"},
+           {"resume", "", "continue the run in the given RUNDIR from its checkpoint"},
            {"threads", "N", "OpenMP and libtorch threads (default: OMP_NUM_THREADS or all cores)"}},
           1, 1};
 }
 
 int run_run(const ParsedArgs& args, const Context& ctx) {
   apply_thread_option(args);
-  const std::string& toml_path = args.positional[0];
+  const bool resume = args.flag("resume");
+  const std::string& given = args.positional[0];
+
+  // Which file to read, relative to which directory: a resumed run reads its own input.toml with
+  // the original file's directory (stored in the checkpoint) for relative paths.
+  std::optional<io::CheckpointData> checkpoint;
+  std::string toml_path = given;
+  fs::path base = fs::path(given).parent_path();
+  Files files;
+  if (resume) {
+    files.dir = given;
+    if (!fs::is_directory(given)) {
+      throw InputError("--resume needs a run directory; '" + given + "' is not one", "e.g. ioncycle run --resume runs/quickstart");
+    }
+    if (!fs::exists(files("checkpoint.h5"))) {
+      throw InputError("'" + files("checkpoint.h5") + "' does not exist: the run wrote no checkpoint yet",
+                       "start it again from its input file (ioncycle run --overwrite ...)");
+    }
+    checkpoint = io::read_checkpoint(files("checkpoint.h5"));
+    toml_path = files("input.toml");
+    base = checkpoint->texts.at(kSourceDir);
+  }
   const auto root = core::ConfigTable::parse_file(toml_path);
-  RunSettings s = read_settings(root, toml_path);
-  if (auto o = args.value("output")) s.output_dir = *o;
+  RunPlan plan = plan_run(root, base);
+  if (auto o = args.value("output"); o && !resume) plan.output_dir = *o;
 
-  io::Frame& frame = s.structure.frame;
-
-  const auto structure_table = root.require_table("structure");
-  const auto potential_table = root.require_table("potential");
-  std::vector<int> zs(frame.system.atomic_numbers().begin(), frame.system.atomic_numbers().end());
-  // The same [potential] table as `ioncycle md` (spec, model or type; see docs/protocols.md):
-  // building it loads every model, so a bad file is found now, located at its key.
-  const auto potential = potentials::make_potential(potential_table, s.base_dir, zs);
-  std::set<std::string> missing;
-  for (const int z : zs) {
-    if (!potential->supports(z)) missing.insert(std::string(core::symbol(z)));
-  }
-  if (!missing.empty()) {
-    std::string list;
-    for (const auto& m : missing) list += (list.empty() ? "" : ", ") + m;
-    throw structure_table.error_at("file", "the structure contains " + list + ", which the potential '" +
-                                               potential->name() + "' does not support",
-                                   "it supports: " + potential->supported_species());
-  }
-
-  std::ostringstream log;
-  describe_structure(log, frame, structure_label(s.structure));
-  for (const auto& line : s.structure.applied) log << line << "\n";
-  log << "potential   " << potential->name() << " (cutoff " << potential->cutoff() << " Å)\n";
-  log << "seed        " << s.seed << "\n";
-
+  std::ostringstream head;
+  describe_structure(head, plan.structure.frame, structure_label(plan.structure));
+  for (const auto& line : plan.structure.applied) head << line << "\n";
+  head << "potential   " << plan.potential->name() << " (cutoff " << plan.potential->cutoff() << " Å)\n";
+  head << "integrator  " << plan.integrator->name() << ", dt = "
+       << units::format_quantity(plan.integrator->timestep(), Dimension::time) << "\n";
+  head << "ion         " << core::symbol(plan.cycling.ion.z) << ", capacity " << plan.cycling.ion.capacity_text << " = "
+       << plan.cycling.ion.capacity << " ions\n";
+  head << "protocol    " << plan.cycling.protocol.cycles << " cycle(s) of " << plan.cycling.protocol.steps.size()
+       << " step(s)\n";
   if (args.flag("check")) {
-    ctx.out << log.str() << "ok: " << toml_path << " is valid\n";
+    ctx.out << head.str() << "ok: " << toml_path << " is valid\n";
     return 0;
   }
 
-  // Build the run directory under a temporary name and rename it into place: a failure half way
-  // leaves no directory that looks like a complete run.
-  const std::string dir = fresh_directory(s.output_dir);
-  const fs::path final_dir(dir);
-  if (final_dir.has_parent_path()) fs::create_directories(final_dir.parent_path());
-  const fs::path tmp_dir = final_dir.parent_path() /
-                           ("." + final_dir.filename().string() + ".partial." + std::to_string(::getpid()));
-  fs::remove_all(tmp_dir);
-  fs::create_directories(tmp_dir);
-  try {
-    fs::copy_file(toml_path, tmp_dir / "input.toml");
-    io::write_file_atomically((tmp_dir / "resolved.toml").string(), [&](std::ostream& o) { o << resolved_toml(s); });
-    io::write_structure((tmp_dir / "initial.extxyz").string(), frame, io::Format::extxyz);
-    nlohmann::json summary;
-    summary["ioncycle_version"] = IONCYCLE_VERSION;
-    summary["run"] = {{"name", s.name}, {"seed", s.seed}};
-    summary["structure"] = structure_json(frame);
-    summary["structure"]["path"] = s.structure.path;
-    summary["potential"] = {{"name", potential->name()},
-                            {"cutoff_A", potential->cutoff()},
-                            {"table", s.potential_toml}};
-    summary["stages_run"] = {"validate", "structure", "model"};
-    summary["stages_not_available"] = {"md", "protocol", "analysis"};
-    io::write_file_atomically((tmp_dir / "summary.json").string(),
-                              [&](std::ostream& o) { o << std::setw(2) << summary << "\n"; });
-    log << "run dir     " << dir << "\n";
-    io::write_file_atomically((tmp_dir / "log.txt").string(), [&](std::ostream& o) { o << log.str(); });
-    fs::rename(tmp_dir, final_dir);
-  } catch (...) {
-    std::error_code ignored;
-    fs::remove_all(tmp_dir, ignored);
-    throw;
+  // --- the System: the built/read host, or the checkpoint's --------------------------------
+  core::System system = resume ? checkpoint->system : plan.structure.frame.system;
+  const auto& ion = plan.cycling.ion;
+  if (!resume) {
+    core::Rng velocity_rng(static_cast<std::uint64_t>(plan.seed), /*stream=*/1);
+    const double t0 = plan.initial_temperature ? *plan.initial_temperature : plan.integrator->target_temperature();
+    if (plan.initial_temperature || (!plan.structure.frame.has_velocities && t0 > 0.0)) {
+      md::assign_maxwell_boltzmann(system, t0, velocity_rng);
+    }
+    files.dir = prepare_directory(plan.output_dir, args.flag("overwrite"));
+    fs::copy_file(toml_path, files("input.toml"), fs::copy_options::overwrite_existing);
+    io::write_file_atomically(files("resolved.toml"), [&](std::ostream& o) { o << plan.resolved_toml; });
+    io::Frame initial = plan.structure.frame;
+    initial.system = system;
+    initial.has_velocities = true;
+    io::write_structure(files("initial.extxyz"), initial, io::Format::extxyz);
   }
-  ctx.out << log.str();
-  ctx.out << "wrote       input.toml, resolved.toml, initial.extxyz, summary.json, log.txt\n";
-  ctx.out << "note        this version prepares and checks the run; molecular dynamics and the\n"
-             "            cycling protocol are not implemented yet\n";
+  std::ofstream log(files("log.txt"), std::ios::app);
+  auto say = [&](const std::string& line) {
+    log << line << "\n";
+    log.flush();
+  };
+  say(resume ? "resumed     from " + files("checkpoint.h5") : std::string("ioncycle ") + IONCYCLE_VERSION);
+  log << head.str();
+  ctx.out << head.str() << "run dir     " << files.dir << "\n";
+
+  // --- reference chemical potential -----------------------------------------------------------
+  double mu_ref = 0.0;
+  if (resume) {
+    mu_ref = checkpoint->values.at("runner.mu_ref").at(0);
+  } else if (ion.mu_ref) {
+    mu_ref = *ion.mu_ref;
+    say("mu_ref      " + std::to_string(mu_ref) + " eV (given in [ion])");
+  } else {
+    const auto metal = cycling::reference_metal_cached(ion.z, *plan.potential, plan.skin, cycling::default_cache_dir());
+    mu_ref = metal.mu_ref;
+    std::ostringstream line;
+    line << std::setprecision(8) << "mu_ref      " << mu_ref << " eV per atom of bcc " << core::symbol(ion.z)
+         << ", a = " << metal.lattice_constant << " A" << (metal.from_cache ? " (cached)" : "");
+    say(line.str());
+    ctx.out << line.str() << "\n";
+    if (!metal.note.empty()) say("note        " + metal.note);
+  }
+
+  // --- the pieces of the run ------------------------------------------------------------------
+  md::Simulation sim(system, *plan.potential, std::move(plan.integrator), plan.skin);
+  cycling::IonLedger ledger;
+  ledger.add_initial(system, ion.z);
+  cycling::VoltageProfile voltages;
+  cycling::IonExchanger exchanger(ion, mu_ref, static_cast<std::uint64_t>(plan.seed), /*stream=*/3);
+  if (resume) {
+    const auto& c = *checkpoint;
+    md::IntegratorState state;
+    for (const auto& [key, value] : c.values) {
+      if (key.rfind(kIntegratorPrefix, 0) == 0) state.values[key.substr(std::string(kIntegratorPrefix).size())] = value;
+    }
+    for (const auto& [key, value] : c.rngs) {
+      if (key.rfind(kIntegratorPrefix, 0) == 0) state.rngs[key.substr(std::string(kIntegratorPrefix).size())] = value;
+    }
+    sim.integrator().restore(state);
+    sim.set_clock(c.integers.at("sim.step"), c.values.at("sim.time").at(0));
+    ledger = cycling::IonLedger::from_json(c.texts.at(kLedger));
+    voltages = cycling::VoltageProfile::from_text(c.texts.at(kVoltages));
+    exchanger.restore_rng_state(c.rngs.at(kExchangerRng));
+    // Tables continue exactly after the checkpoint: anything written later is cut off.
+    fs::resize_file(files("thermo.csv"), static_cast<std::uintmax_t>(c.integers.at("files.thermo_bytes")));
+    fs::resize_file(files("events.csv"), static_cast<std::uintmax_t>(c.integers.at("files.events_bytes")));
+  }
+  std::ofstream thermo_file(files("thermo.csv"), std::ios::app);
+  std::ofstream events_file(files("events.csv"), std::ios::app);
+  cycling::EventsTable events(events_file, !resume);
+
+  cycling::RunnerHooks hooks;
+  const cycling::ProtocolRunner* runner_view = nullptr;  // set once the runner exists
+
+  std::int64_t last_checkpoint_step = resume ? sim.step() : -1;
+  const std::string source_dir = plan.base_dir;
+  const std::string source_file = fs::absolute(given).string();
+  auto write_checkpoint = [&] {
+    thermo_file.flush();
+    events_file.flush();
+    io::CheckpointData c;
+    c.system = system;
+    const auto state = sim.integrator().save();
+    for (const auto& [key, value] : state.values) c.values[kIntegratorPrefix + key] = value;
+    for (const auto& [key, value] : state.rngs) c.rngs[kIntegratorPrefix + key] = value;
+    c.values["sim.time"] = {sim.time()};
+    c.values["runner.mu_ref"] = {mu_ref};
+    c.integers["sim.step"] = sim.step();
+    c.integers["files.thermo_bytes"] = static_cast<std::int64_t>(file_size_or_zero(files("thermo.csv")));
+    c.integers["files.events_bytes"] = static_cast<std::int64_t>(file_size_or_zero(files("events.csv")));
+    c.rngs[kExchangerRng] = exchanger.rng_state();
+    c.texts[kCursor] = runner_view->cursor().to_text();
+    c.texts[kLedger] = ledger.to_json();
+    c.texts[kVoltages] = voltages.to_text();
+    c.texts[kSourceDir] = source_dir;
+    c.texts[kSourceFile] = source_file;
+    io::write_checkpoint(files("checkpoint.h5"), c);
+    last_checkpoint_step = sim.step();
+  };
+  hooks.checkpoint = write_checkpoint;
+  hooks.log = [&](const std::string& line) { say(line); };
+  cycling::ProtocolRunner runner(sim, plan.cycling, exchanger, ledger, voltages, events, hooks, plan.checkpoint_every);
+  runner_view = &runner;
+  if (resume) runner.restore(cycling::Cursor::from_text(checkpoint->texts.at(kCursor)));
+
+  cycling::CyclingThermo thermo(thermo_file, runner, !resume);
+  sim.add_observer(thermo, plan.thermo_every);
+  cycling::RunGuard guard(sim.integrator().target_temperature());
+  sim.add_observer(guard, plan.thermo_every);
+  cycling::ProtocolProgress progress(ctx.out, runner, ::isatty(STDOUT_FILENO) == 1);
+  sim.add_observer(progress, plan.thermo_every);
+  auto writer = resume ? io::H5mdWriter::resume(files("trajectory.h5"), trajectory_options(plan), sim.step())
+                       : io::H5mdWriter::create(files("trajectory.h5"), trajectory_options(plan));
+  cycling::CyclingTrajectory trajectory(std::move(writer), runner);
+  sim.add_observer(trajectory, plan.trajectory_every);
+
+  if (resume) sim.reset_forces();  // the same fresh neighbor list and forces as after the checkpoint
+
+  const auto wall_start = std::chrono::steady_clock::now();
+  cycling::RunOutcome outcome = cycling::RunOutcome::finished;
+  {
+    StopOnSignals signals;
+    try {
+      outcome = runner.run(&g_stop_requested);
+    } catch (const Error& e) {
+      const std::string where = last_checkpoint_step >= 0
+                                    ? "the last good checkpoint is " + files("checkpoint.h5") + " (step " +
+                                          std::to_string(last_checkpoint_step) + "); resume with: ioncycle run --resume " +
+                                          files.dir
+                                    : "no checkpoint was written yet";
+      std::string what = e.what();
+      if (what.rfind("error: ", 0) == 0) what.erase(0, 7);
+      say("error: " + what + "\n" + where);
+      sim.finish();
+      throw SimulationError(what + "\n  " + where);
+    }
+  }
+  if (outcome == cycling::RunOutcome::interrupted) {
+    write_checkpoint();
+    sim.finish();
+    const std::string line = "interrupted at step " + std::to_string(sim.step()) + " (t = " +
+                             units::format_quantity(sim.time(), Dimension::time) +
+                             "); checkpoint written. Continue with: ioncycle run --resume " + files.dir;
+    say(line);
+    ctx.err << "\n" << line << "\n";
+    return 130;
+  }
+  sim.finish();
+  write_checkpoint();  // a finished run's checkpoint says so; --resume then has nothing to do
+  const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
+
+  io::Frame final_frame = plan.structure.frame;
+  final_frame.system = system;
+  final_frame.has_velocities = true;
+  io::write_structure(files("final.extxyz"), final_frame, io::Format::extxyz);
+  io::write_file_atomically(files("voltage_profile.csv"), [&](std::ostream& o) { voltages.write_csv(o); });
+
+  const auto last = sim.sample();
+  nlohmann::json summary;
+  summary["ioncycle_version"] = IONCYCLE_VERSION;
+  summary["run"] = {{"name", plan.name}, {"seed", plan.seed}};
+  summary["end_reason"] = runner.cursor().end_reason;
+  summary["steps"] = sim.step();
+  summary["time_fs"] = sim.time();
+  summary["ion"] = {{"species", std::string(core::symbol(ion.z))},
+                    {"capacity", ion.capacity},
+                    {"mu_ref_eV", mu_ref},
+                    {"initial", ledger.num_initial()},
+                    {"inserted", ledger.num_inserted()},
+                    {"removed", ledger.num_removed()},
+                    {"present", runner.num_ions()},
+                    {"final_soc", runner.state_of_charge()}};
+  nlohmann::json steps = nlohmann::json::array();
+  for (const auto& r : runner.cursor().reports) {
+    steps.push_back({{"cycle", r.cycle + 1}, {"step", r.step_index + 1}, {"type", r.type},
+                     {"start_ps", r.start_time * 1e-3}, {"end_ps", r.end_time * 1e-3}, {"soc_start", r.soc_start},
+                     {"soc_end", r.soc_end}, {"inserted", r.inserted}, {"removed", r.removed}, {"trials", r.trials},
+                     {"end_reason", r.end_reason}});
+  }
+  summary["protocol_steps"] = steps;
+  summary["final"] = {{"temperature_K", last.temperature},
+                      {"potential_energy_eV", last.potential_energy},
+                      {"pressure_GPa", last.pressure.trace() / 3.0 * units::eV_per_A3_in_GPa},
+                      {"volume_A3", last.volume}};
+  summary["performance"] = {{"wall_time_s", wall},
+                            {"threads", omp_get_max_threads()},
+                            {"exchange_s", runner.seconds_exchange()},
+                            {"exchange_fraction", wall > 0 ? runner.seconds_exchange() / wall : 0.0},
+                            {"force_evaluations", sim.forces().num_evaluations()}};
+  io::write_file_atomically(files("summary.json"), [&](std::ostream& o) { o << std::setw(2) << summary << "\n"; });
+  say("finished    " + runner.cursor().end_reason + " after " + std::to_string(sim.step()) + " steps");
+  ctx.out << "finished    " << runner.cursor().end_reason << "; outputs in " << files.dir << "\n";
   return 0;
 }
 

@@ -96,8 +96,60 @@ std::vector<AtomId> System::insert_atoms(std::span<const AtomSpec> atoms) {
     next_id_ = old_next_id;  // append() advanced it; ids of rolled-back atoms were never handed out
     throw;
   }
-  if (!atoms.empty()) ++topology_version_;
+  if (!atoms.empty()) {
+    ++topology_version_;
+    trial_id_.reset();
+    last_removed_.clear();
+  }
   return new_ids;
+}
+
+AtomId System::add_trial_atom(const AtomSpec& atom) {
+  IONCYCLE_ASSERT(!atom.id.has_value(), "a trial atom takes the next free id");
+  const AtomId before = next_id_;
+  const AtomId id = add_atom(atom);
+  trial_id_ = id;
+  next_id_before_trial_ = before;
+  return id;
+}
+
+void System::discard_trial_atom(AtomId id) {
+  IONCYCLE_ASSERT(trial_id_.has_value() && *trial_id_ == id && !ids_.empty() && ids_.back() == id,
+                  "discard_trial_atom: not the atom added by the latest add_trial_atom");
+  positions_.pop_back();
+  velocities_.pop_back();
+  forces_.pop_back();
+  masses_.pop_back();
+  atomic_numbers_.pop_back();
+  ids_.pop_back();
+  // No tombstone: the id was never really handed out.
+  index_of_.erase(id);
+  next_id_ = next_id_before_trial_;
+  trial_id_.reset();
+  ++topology_version_;
+}
+
+void System::restore_removed_atom(const AtomSpec& atom, std::size_t index) {
+  IONCYCLE_ASSERT(atom.id.has_value(), "restore_removed_atom needs the atom's former id");
+  const AtomId id = *atom.id;
+  const auto pending = std::find(last_removed_.begin(), last_removed_.end(), id);
+  IONCYCLE_ASSERT(pending != last_removed_.end(),
+                  "restore_removed_atom: id not removed by the latest remove_atoms");
+  IONCYCLE_ASSERT(index <= ids_.size(), "restore_removed_atom: index out of range");
+  const double mass = std::isnan(atom.mass) ? standard_mass(atom.z) : atom.mass;
+  IONCYCLE_ASSERT(mass > 0.0 && std::isfinite(mass) && atom.position.allFinite() && atom.velocity.allFinite(),
+                  "restore_removed_atom: the atom is not the one removed");
+  const auto at = static_cast<std::ptrdiff_t>(index);
+  positions_.insert(positions_.begin() + at, atom.position);
+  velocities_.insert(velocities_.begin() + at, atom.velocity);
+  forces_.insert(forces_.begin() + at, Vec3::Zero());
+  masses_.insert(masses_.begin() + at, mass);
+  atomic_numbers_.insert(atomic_numbers_.begin() + at, atom.z);
+  ids_.insert(ids_.begin() + at, id);
+  for (std::size_t i = index; i < ids_.size(); ++i) index_of_[ids_[i]] = static_cast<std::int64_t>(i);
+  last_removed_.erase(pending);
+  trial_id_.reset();
+  ++topology_version_;
 }
 
 void System::remove_atoms(std::span<const AtomId> ids) {
@@ -109,6 +161,8 @@ void System::remove_atoms(std::span<const AtomId> ids) {
     if (doomed[*idx]) throw InputError("atom id " + std::to_string(id) + " listed twice for removal");
     doomed[*idx] = 1;
   }
+  last_removed_.assign(ids.begin(), ids.end());
+  trial_id_.reset();
   std::size_t out = 0;
   for (std::size_t i = 0; i < ids_.size(); ++i) {
     if (doomed[i]) {

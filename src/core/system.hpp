@@ -80,6 +80,27 @@ class System {
   /// Set the mass of atom `index` (amu, > 0).
   void set_mass(std::size_t index, double mass);
 
+  // Trial-move tools (ion exchange): a trial insertion or removal must neither burn ids nor
+  // change the order of the other atoms, so a rejected trial leaves the System as it was
+  // (positions, velocities, masses, order, ids and next_id(); topology_version() still moves on,
+  // so neighbor lists rebuild).
+
+  /// Add one atom at the end like add_atom() (atom.id must be unset), remembering it as the
+  /// pending trial atom so that discard_trial_atom() can take it back. Bumps topology_version().
+  AtomId add_trial_atom(const AtomSpec& atom);
+  /// Take back the atom added by the latest add_trial_atom(), with no insertion or removal in
+  /// between: it is removed without a tombstone and next_id() goes back, so its id is handed out
+  /// again (the trial never happened). Any other id is a programmer error. Bumps
+  /// topology_version(). Keeping a trial atom needs no call: it is an ordinary atom.
+  void discard_trial_atom(AtomId id);
+  /// Undo of a trial removal: put back an atom removed by the latest remove_atoms() call (no
+  /// insertion in between), with its id (atom.id must be set) at its former `index`, so the
+  /// order and hence energies and neighbor order are restored exactly. For several atoms removed
+  /// by one call, restore them in increasing former index. Its force is zero afterwards (the
+  /// caller may write back the saved one). Anything else is a programmer error. Bumps
+  /// topology_version().
+  void restore_removed_atom(const AtomSpec& atom, std::size_t index);
+
   /// Index of the atom with this id, or nullopt if it does not exist (any more).
   [[nodiscard]] std::optional<std::size_t> index_of(AtomId id) const;
   /// The id the next added atom will get.
@@ -109,6 +130,12 @@ class System {
   // indexed by id: ids read from files may be large and sparse.
   std::unordered_map<AtomId, std::int64_t> index_of_;
   AtomId next_id_ = 0;
+  // The pending trial atom (add_trial_atom) and the next id before it was added; unset after
+  // any other insertion or removal.
+  std::optional<AtomId> trial_id_;
+  AtomId next_id_before_trial_ = 0;
+  // Ids removed by the latest remove_atoms() and not restored yet (restore_removed_atom).
+  std::vector<AtomId> last_removed_;
   std::uint64_t topology_version_ = 0;
   std::uint64_t cell_version_ = 0;
 };

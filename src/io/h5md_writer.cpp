@@ -25,6 +25,9 @@
 // drops such a frame (h5md_reader.cpp).
 #include "io/h5md_writer.hpp"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <array>
 #include <cmath>
@@ -34,8 +37,12 @@
 #include <map>
 #include <optional>
 #include <set>
+#include <variant>
+#include <vector>
 
 #include "core/error.hpp"
+#include "io/atomic_file.hpp"
+#include "io/h5md_reader.hpp"
 #include "io/hdf5_support.hpp"
 
 namespace ioncycle::io {
@@ -103,8 +110,11 @@ struct H5mdWriter::Impl {
   void validate(const core::System& system, std::int64_t step_value, std::span<const H5mdObservable> obs) const;
   void create_particle_datasets(const core::System& system);
   void grow_slots(hsize_t new_slots);
+  /// `stored_forces`, when not empty, replaces system.forces() and is already in the file's
+  /// force unit (resume() copies frames this way, bit for bit). `flush`: end with H5Fflush.
   void write_frame(const core::System& system, std::int64_t step_value, double time_fs,
-                   std::span<const H5mdObservable> obs);
+                   std::span<const H5mdObservable> obs, std::span<const core::Vec3> stored_forces = {},
+                   bool flush = true);
   void write_observable(const H5mdObservable& o, std::int64_t step_value, double time_fs);
   void close_all();
 };
@@ -359,7 +369,8 @@ void H5mdWriter::Impl::grow_slots(hsize_t new_slots) {
 }
 
 void H5mdWriter::Impl::write_frame(const core::System& system, std::int64_t step_value, double time_fs,
-                                   std::span<const H5mdObservable> obs) {
+                                   std::span<const H5mdObservable> obs, std::span<const core::Vec3> stored_forces,
+                                   bool flush) {
   if (!position.valid()) create_particle_datasets(system);
   const std::size_t n = system.num_atoms();
   if (n > slots) grow_slots(n);
@@ -381,7 +392,12 @@ void H5mdWriter::Impl::write_frame(const core::System& system, std::int64_t step
   write_vectors(position, system.positions(), 1.0);
   if (velocity.valid()) write_vectors(velocity, system.velocities(), 1.0);
   if (force.valid()) {
-    write_vectors(force, system.forces(), options.force_unit == H5mdForceUnit::ev_per_angstrom ? 1.0 : kKjPerMolPerEv);
+    if (!stored_forces.empty()) {
+      write_vectors(force, stored_forces, 1.0);
+    } else {
+      write_vectors(force, system.forces(),
+                    options.force_unit == H5mdForceUnit::ev_per_angstrom ? 1.0 : kKjPerMolPerEv);
+    }
   }
   std::vector<std::int32_t> z(width, -1);
   std::vector<std::int64_t> ids(width, -1);
@@ -402,7 +418,7 @@ void H5mdWriter::Impl::write_frame(const core::System& system, std::int64_t step
   append_row(particle_number.get(), H5T_NATIVE_INT64, frames, {}, &count);
 
   for (const auto& o : obs) write_observable(o, step_value, time_fs);
-  h5::check_status(H5Fflush(file.get(), H5F_SCOPE_GLOBAL), "cannot flush '" + path + "'");
+  if (flush) h5::check_status(H5Fflush(file.get(), H5F_SCOPE_GLOBAL), "cannot flush '" + path + "'");
 }
 
 void H5mdWriter::Impl::write_observable(const H5mdObservable& o, std::int64_t step_value, double time_fs) {
@@ -465,6 +481,193 @@ void H5mdWriter::close() {
   h5::ErrorSilencer silencer;
   w.close_all();
   w.file.close_checked("cannot close '" + w.path + "'");
+}
+
+
+namespace {
+
+// Whether `path` is an H5MD file whose particle group exists but has no position element yet:
+// what create() leaves before the first frame (the reader refuses such a file: no frames).
+bool holds_no_frames(const std::string& path, const std::string& group) {
+  h5::ErrorSilencer silencer;
+  if (H5Fis_hdf5(path.c_str()) <= 0) return false;
+  const hid_t f = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+  if (f < 0) return false;
+  h5::Handle file(f, H5Fclose);
+  try {
+    return h5::exists(f, "h5md") && h5::exists(f, "particles/" + group) &&
+           !h5::exists(f, "particles/" + group + "/position");
+  } catch (const BackendError&) {
+    return false;
+  }
+}
+
+// What resume() needs from the old file beyond what H5mdReader gives: the stored force unit and
+// raw force rows (the reader converts kJ/mol/Å to eV/Å, which does not round-trip bit for bit),
+// and the unit strings of the observables.
+struct RawTrajectory {
+  h5::Handle file;
+  h5::Handle force;
+  std::string force_unit;
+  std::map<std::string, std::string> observable_units;
+
+  RawTrajectory(const std::string& path, const std::string& group, const std::vector<std::string>& observables) {
+    file = h5::own_file(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), "cannot open '" + path + "'");
+    const std::string force_path = "particles/" + group + "/force/value";
+    if (h5::exists(file.get(), force_path)) {
+      force = h5::open_dataset(file.get(), force_path);
+      if (h5::has_attribute(force.get(), "unit")) {
+        const auto unit = h5::read_string_attribute(force.get(), "unit");
+        if (unit.size() == 1) force_unit = unit[0];
+      }
+    }
+    for (const auto& name : observables) {
+      const std::string value_path = "observables/" + name + "/value";
+      if (!h5::exists(file.get(), value_path)) continue;
+      h5::Handle value = h5::open_dataset(file.get(), value_path);
+      if (!h5::has_attribute(value.get(), "unit")) continue;
+      const auto unit = h5::read_string_attribute(value.get(), "unit");
+      if (unit.size() == 1) observable_units[name] = unit[0];
+    }
+  }
+
+  // The first `n` force vectors of frame `k` as stored.
+  std::vector<core::Vec3> forces(std::size_t k, std::size_t n) const {
+    std::vector<core::Vec3> out(n);
+    h5::read_block(force.get(), H5T_NATIVE_DOUBLE, {k, 0, 0}, {1, n, 3}, out.data());
+    return out;
+  }
+};
+
+}  // namespace
+
+H5mdWriter H5mdWriter::resume(const std::string& path, H5mdWriterOptions options, std::int64_t last_step) {
+  const SourceLocation where{path, 0, 0};
+  const std::string at_step = "cannot resume the trajectory at step " + std::to_string(last_step);
+  // Nothing to keep: start afresh.
+  if (last_step < 0) return create(path, options);
+  std::error_code ec;
+  if (!fs::exists(path, ec)) {
+    throw InputError(where, at_step + ": the file is missing",
+                     "the checkpoint belongs to a run whose trajectory was moved or deleted; restore the file "
+                     "or start the run again");
+  }
+  std::optional<H5mdReader> reader;
+  try {
+    reader.emplace(H5mdReader::open(path, options.particle_group));
+  } catch (const InputError& e) {
+    if (holds_no_frames(path, options.particle_group)) return create(path, options);
+    throw InputError(where, at_step + ": " + e.message(), e.hint());
+  } catch (const BackendError& e) {
+    throw InputError(where, at_step + ": " + std::string(e.what()));
+  }
+
+  // Frames are in increasing step order (the writer enforces it): keep the leading ones. They
+  // are read one at a time and copied as they come, so a long trajectory never sits in memory.
+  const auto step_of = [](const Frame& f) { return std::get<std::int64_t>(f.info.at("step")); };
+  const auto read_frame = [&](std::size_t k) {
+    try {
+      return reader->read_frame(k);
+    } catch (const Error& e) {
+      throw InputError(where, at_step + ": " + std::string(e.what()),
+                       "the trajectory is damaged before the checkpoint; restore it from a backup");
+    }
+  };
+  if (reader->num_frames() == 0) {
+    reader.reset();  // HDF5 cannot truncate a file it has open
+    return create(path, options);
+  }
+  Frame frame = read_frame(0);
+  if (step_of(frame) > last_step) {
+    reader.reset();
+    return create(path, options);
+  }
+  if (reader->has_velocities() != options.write_velocities || reader->has_forces() != options.write_forces) {
+    throw InputError(where,
+                     at_step + ": the file " + (reader->has_velocities() ? "stores" : "does not store") +
+                         " velocities and " + (reader->has_forces() ? "stores" : "does not store") +
+                         " forces, but the output settings ask otherwise",
+                     "resume with the [output] settings the run was started with");
+  }
+
+  h5::ErrorSilencer silencer;
+  const std::vector<std::string> observable_names = reader->observable_names();
+  RawTrajectory raw(path, reader->particle_group(), observable_names);
+  const std::string wanted_force_unit =
+      options.force_unit == H5mdForceUnit::ev_per_angstrom ? "eV Angstrom-1" : "kJ mol-1 Angstrom-1";
+  const bool copy_raw_forces = options.write_forces && raw.force.valid() && raw.force_unit == wanted_force_unit &&
+                               options.force_unit != H5mdForceUnit::ev_per_angstrom;
+
+  const std::string tmp = path + ".tmp";
+  H5mdWriter writer = create(tmp, options);
+  try {
+    Impl& w = *writer.impl_;
+    for (std::size_t k = 0;;) {
+      const std::int64_t step = step_of(frame);
+      const auto time_it = frame.info.find("time");
+      const double time_fs = time_it != frame.info.end() ? std::get<double>(time_it->second) : kNaN;
+      std::vector<H5mdObservable> obs;
+      for (const auto& name : observable_names) {
+        const auto it = frame.info.find(name);
+        if (it == frame.info.end()) continue;
+        H5mdObservable o;
+        o.name = name;
+        if (const auto* scalar = std::get_if<double>(&it->second)) {
+          o.value = {*scalar};
+        } else if (const auto* array = std::get_if<std::vector<double>>(&it->second)) {
+          o.value = *array;
+        } else {
+          continue;
+        }
+        const auto unit = raw.observable_units.find(name);
+        if (unit != raw.observable_units.end()) o.unit = unit->second;
+        obs.push_back(std::move(o));
+      }
+      std::vector<core::Vec3> stored;
+      if (copy_raw_forces) {
+        // The reader's eV/Å forces are these times 1/(kJ/mol per eV); check that each one is, so
+        // the raw row is known to hold this frame's atoms in its first slots (as ioncycle writes).
+        stored = raw.forces(k, frame.system.num_atoms());
+        const auto converted = frame.system.forces();
+        for (std::size_t i = 0; i < stored.size(); ++i) {
+          if (stored[i] * (1.0 / kKjPerMolPerEv) != converted[i]) {
+            stored.clear();
+            break;
+          }
+        }
+      }
+      w.validate(frame.system, step, obs);
+      w.write_frame(frame.system, step, time_fs, obs, stored, /*flush=*/false);
+      ++w.frames;
+      w.last_step = step;
+      if (++k == reader->num_frames()) break;
+      frame = read_frame(k);
+      if (step_of(frame) > last_step) break;
+    }
+    h5::check_status(H5Fflush(w.file.get(), H5F_SCOPE_GLOBAL), "cannot flush '" + tmp + "'");
+    reader.reset();
+    raw.force.reset();
+    raw.file.reset();
+    // fsync before the rename, so that after a system crash the name never points at a file
+    // whose data did not reach the disk.
+    const int fd = ::open(tmp.c_str(), O_RDONLY);
+    if (fd >= 0) {
+      ::fsync(fd);
+      ::close(fd);
+    }
+    // Renaming a file HDF5 keeps open is fine on POSIX: the open descriptor follows the inode,
+    // and the writer goes on appending to what is now `path`.
+    fs::rename(tmp, path, ec);
+    if (ec) throw InputError(where, at_step + ": cannot rename '" + tmp + "' into place: " + ec.message());
+    sync_parent_directory(path);
+    w.path = path;
+  } catch (...) {
+    writer.close();
+    std::error_code ignored;
+    fs::remove(tmp, ignored);
+    throw;
+  }
+  return writer;
 }
 
 }  // namespace ioncycle::io

@@ -6,6 +6,7 @@
 // triclinic box, optionally velocities and forces) plus per-frame observables, and flushes the
 // file, so a process killed at any moment leaves a file that reads back up to its last
 // complete frame (docs/formats.md, "H5MD trajectories", says what is guaranteed).
+// A run resumed from a checkpoint continues its trajectory with resume().
 //
 // The atom count may change between frames (ions inserted or removed): per-atom datasets are
 // [frames][slots][...] with `slots` the largest count so far, grown when the count grows;
@@ -75,6 +76,19 @@ class H5mdWriter {
   /// Create (or truncate) `path` and write the h5md metadata. InputError when the directory
   /// does not exist or an option is invalid; BackendError when HDF5 fails.
   [[nodiscard]] static H5mdWriter create(const std::string& path, H5mdWriterOptions options = {});
+
+  /// Continue the trajectory `path` of a run resumed from a checkpoint taken at step
+  /// `last_step`: keep exactly the frames (and their observables) with step <= last_step, bit for
+  /// bit, drop every later frame and a last frame cut short by a kill, and append after them.
+  /// The kept frames are copied into `path + ".tmp"`, which is then renamed over `path`, so a
+  /// process killed during resume() leaves the old file untouched. `options` must store the
+  /// elements the file stores (velocities, forces) and name its particle group.
+  ///
+  /// With last_step < 0 (nothing to keep) the file is created afresh, whatever it holds. A
+  /// missing file, or one that is not a readable H5MD trajectory, is an InputError when
+  /// last_step >= 0, except a file created but holding no frame yet (kept frames: none). A frame
+  /// with step <= last_step that cannot be read is an InputError naming it.
+  [[nodiscard]] static H5mdWriter resume(const std::string& path, H5mdWriterOptions options, std::int64_t last_step);
 
   H5mdWriter(H5mdWriter&&) noexcept;
   H5mdWriter& operator=(H5mdWriter&&) noexcept;

@@ -143,6 +143,7 @@ void StochasticCellRescaling::finish_step(const core::Mat3& virial_after) {
 }
 
 void StochasticCellRescaling::save(IntegratorState& state) const {
+  IONCYCLE_ASSERT(!has_pending_, "barostat state saved between apply() and finish_step()");
   state.values["barostat.exchanged"] = {exchanged_};
   state.rngs["barostat"] = rng_.save();
 }

@@ -90,7 +90,9 @@ class StochasticCellRescaling {
   [[nodiscard]] double exchanged_energy() const { return exchanged_; }
   [[nodiscard]] const CellRescalingParams& params() const { return params_; }
 
-  /// Adds "barostat.*" fields to `state`.
+  /// Adds "barostat.*" fields to `state`: the exchanged energy and the generator, which is the
+  /// whole state between two steps (the bookkeeping of an apply() is completed by finish_step()
+  /// within the same step, so none is pending when an integrator is saved).
   void save(IntegratorState& state) const;
   void restore(const IntegratorState& state, const std::string& integrator);
 

@@ -69,6 +69,13 @@ void ForceEvaluator::evaluate(core::System& system, bool want_virial) {
   for (std::size_t i = 0; i < f.size(); ++i) f[i] = result_.forces[i];
 }
 
+void ForceEvaluator::rebuild_neighbors(const core::System& system) {
+  using clock = std::chrono::steady_clock;
+  const auto t0 = clock::now();
+  neighbors_.build(system);
+  seconds_neighbors_ += std::chrono::duration<double>(clock::now() - t0).count();
+}
+
 double ForceEvaluator::energy(const core::System& system) {
   check_species(system);
   neighbors_.update(system);

@@ -35,6 +35,11 @@ class ForceEvaluator {
   [[nodiscard]] bool has_virial() const { return virial_valid_; }
   /// Energy only, for trial moves; does not touch system.forces().
   [[nodiscard]] double energy(const core::System& system);
+  /// Build the neighbor list for `system` now, whatever its rebuild rule says. After this the
+  /// list depends only on the current positions, cell and topology, not on when it was last
+  /// built: a run restored from a checkpoint and the run that wrote it continue from the same
+  /// list (Simulation::reset_forces()).
+  void rebuild_neighbors(const core::System& system);
 
   [[nodiscard]] double potential_energy() const { return result_.energy; }
   /// Virial of the last evaluate() with want_virial (eV, LAMMPS sign; see potential.hpp).

@@ -13,8 +13,12 @@
 //     the system (negative when they added energy), so that
 //         E_kinetic + E_potential (+ barostat P·V and cell kinetic terms) + exchanged_energy()
 //     stays constant up to integration error; tests check this.
-//   - save()/restore() capture the whole state (thermostat variables, RNG state, counters), so a
-//     restored integrator continues bit for bit.
+//   - save()/restore() capture the whole state (thermostat variables and target temperature,
+//     RNG state, counters), so a restored integrator continues bit for bit once setup() has
+//     recomputed the forces (Simulation::reset_forces() does both in the same order on the run
+//     that wrote a checkpoint and on the run restored from it).
+//   - set_target_temperature() changes a thermostat's target between steps (temperature ramps of
+//     the protocol); integrators without a thermostat refuse it.
 // Units: time in fs, temperature in K, pressure in eV/Å³.
 #pragma once
 
@@ -61,6 +65,9 @@ class Integrator {
   [[nodiscard]] virtual bool needs_virial() const { return true; }
   /// Target temperature in K (0 for NVE).
   [[nodiscard]] virtual double target_temperature() const { return 0.0; }
+  /// Change the target temperature (K) from the next step on. The default, for integrators
+  /// without a thermostat, throws InputError ("... needs a thermostat").
+  virtual void set_target_temperature(double kelvin);
   /// Number of degrees of freedom used for the temperature.
   [[nodiscard]] virtual double degrees_of_freedom(const core::System& system) const;
 

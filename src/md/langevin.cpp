@@ -15,12 +15,17 @@ Langevin::Langevin(LangevinParams params, std::unique_ptr<StochasticCellRescalin
   if (!(params_.timestep > 0.0) || !std::isfinite(params_.timestep)) {
     throw InputError("the time step must be positive");
   }
-  if (!(params_.temperature >= 0.0) || !std::isfinite(params_.temperature)) {
-    throw InputError("the Langevin temperature must be non-negative");
-  }
+  set_target_temperature(params_.temperature);
   if (!(params_.damping > 0.0) || !std::isfinite(params_.damping)) {
     throw InputError("the Langevin damping time must be positive");
   }
+}
+
+void Langevin::set_target_temperature(double kelvin) {
+  if (!(kelvin >= 0.0) || !std::isfinite(kelvin)) {
+    throw InputError("the Langevin temperature must be non-negative (got " + std::to_string(kelvin) + " K)");
+  }
+  params_.temperature = kelvin;
 }
 
 std::string Langevin::name() const { return barostat_ ? "langevin+c_rescale" : "langevin"; }
@@ -80,6 +85,7 @@ IntegratorState Langevin::save() const {
   IntegratorState state;
   state.values["langevin.exchanged"] = {exchanged_};
   state.values["langevin.num_steps"] = {static_cast<double>(num_steps_)};
+  state.values["langevin.temperature"] = {params_.temperature};
   state.rngs["langevin"] = rng_.save();
   if (barostat_) barostat_->save(state);
   return state;
@@ -88,6 +94,7 @@ IntegratorState Langevin::save() const {
 void Langevin::restore(const IntegratorState& state) {
   exchanged_ = detail::state_value(state, "langevin.exchanged", name());
   num_steps_ = static_cast<std::uint64_t>(detail::state_value(state, "langevin.num_steps", name()));
+  set_target_temperature(detail::state_value(state, "langevin.temperature", name()));
   rng_.restore(detail::state_rng(state, "langevin", name()));
   if (barostat_) barostat_->restore(state, name());
 }

@@ -54,9 +54,13 @@ class Langevin final : public Integrator {
 
   [[nodiscard]] double exchanged_energy() const override;
   [[nodiscard]] double target_temperature() const override { return params_.temperature; }
+  /// New target (K, >= 0) from the next step on; the friction is unchanged. The barostat, if any,
+  /// uses it too.
+  void set_target_temperature(double kelvin) override;
   /// 3N.
   [[nodiscard]] double degrees_of_freedom(const core::System& system) const override;
 
+  /// Saves the exchanged energy, step counter, target temperature and both RNG states.
   [[nodiscard]] IntegratorState save() const override;
   void restore(const IntegratorState& state) override;
 

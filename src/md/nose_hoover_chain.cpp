@@ -47,9 +47,6 @@ NoseHooverChain::NoseHooverChain(NoseHooverParams params, std::unique_ptr<Stocha
   if (!(params_.timestep > 0.0) || !std::isfinite(params_.timestep)) {
     throw InputError("the time step must be positive");
   }
-  if (!(params_.temperature > 0.0) || !std::isfinite(params_.temperature)) {
-    throw InputError("the Nosé–Hoover temperature must be positive");
-  }
   if (!(params_.damping > 0.0) || !std::isfinite(params_.damping)) {
     throw InputError("the Nosé–Hoover damping time must be positive");
   }
@@ -60,6 +57,16 @@ NoseHooverChain::NoseHooverChain(NoseHooverParams params, std::unique_ptr<Stocha
   v_eta_.assign(m, 0.0);
   mass_.assign(m, 0.0);
   force_.assign(m, 0.0);
+  set_target_temperature(params_.temperature);
+}
+
+void NoseHooverChain::set_target_temperature(double kelvin) {
+  if (!(kelvin > 0.0) || !std::isfinite(kelvin)) {
+    throw InputError("the Nosé–Hoover temperature must be positive (got " + std::to_string(kelvin) + " K)",
+                     "a Nosé–Hoover chain cannot thermostat to 0 K; use a Langevin thermostat or a minimization");
+  }
+  params_.temperature = kelvin;
+  update_masses();
 }
 
 std::string NoseHooverChain::name() const { return barostat_ ? "nose_hoover+c_rescale" : "nose_hoover"; }
@@ -165,6 +172,7 @@ IntegratorState NoseHooverChain::save() const {
   state.values["nose_hoover.eta"] = eta_;
   state.values["nose_hoover.eta_velocity"] = v_eta_;
   state.values["nose_hoover.num_steps"] = {static_cast<double>(num_steps_)};
+  state.values["nose_hoover.temperature"] = {params_.temperature};
   if (barostat_) barostat_->save(state);
   return state;
 }
@@ -173,6 +181,7 @@ void NoseHooverChain::restore(const IntegratorState& state) {
   eta_ = detail::state_values(state, "nose_hoover.eta", eta_.size(), name());
   v_eta_ = detail::state_values(state, "nose_hoover.eta_velocity", v_eta_.size(), name());
   num_steps_ = static_cast<std::uint64_t>(detail::state_value(state, "nose_hoover.num_steps", name()));
+  set_target_temperature(detail::state_value(state, "nose_hoover.temperature", name()));
   if (barostat_) barostat_->restore(state, name());
 }
 

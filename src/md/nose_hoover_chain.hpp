@@ -62,7 +62,14 @@ class NoseHooverChain final : public Integrator {
   [[nodiscard]] double exchanged_energy() const override;
   [[nodiscard]] double extended_energy(const core::System& system) const override;
   [[nodiscard]] double target_temperature() const override { return params_.temperature; }
+  /// New target (K, > 0) from the next step on. The masses follow the definition above,
+  /// Q_1 = N_f k_B T τ², Q_j = k_B T τ², so the thermostat keeps its period τ at the new
+  /// temperature; η_j and v_j are kept. The conserved quantity jumps (its k_B T terms change),
+  /// as it does when atoms are inserted.
+  void set_target_temperature(double kelvin) override;
 
+  /// Saves η_j, v_j, the step counter and the target temperature (the masses follow from it and
+  /// from N_f, which setup() recounts).
   [[nodiscard]] IntegratorState save() const override;
   void restore(const IntegratorState& state) override;
 

@@ -66,7 +66,7 @@ double Simulation::timed_without_forces(Work&& work) {
   return wall - (forces_.seconds_neighbors() + forces_.seconds_potential() - forces_before);
 }
 
-void Simulation::run(std::int64_t num_steps) {
+std::int64_t Simulation::run(std::int64_t num_steps, const std::atomic<bool>* stop) {
   if (num_steps < 0) throw InputError("number of steps must not be negative");
   ensure_setup();
   run_target_ = step_ + num_steps;
@@ -76,7 +76,12 @@ void Simulation::run(std::int64_t num_steps) {
   }
   const double dt = integrator_->timestep();
   const bool integrator_needs_virial = integrator_->needs_virial();
+  std::int64_t done = 0;
   for (std::int64_t k = 0; k < num_steps; ++k) {
+    // A stop request ends the call between steps. The state is then that after step k - 1 (which
+    // was observed on its schedule), and the end-of-run observation is left out: an
+    // uninterrupted run would not have made it here either.
+    if (stop != nullptr && stop->load(std::memory_order_acquire)) break;
     // Insertions or removals between calls are handled by ensure_setup() at the top; inside a
     // run() the topology is fixed. The virial is computed only where someone reads it: the
     // integrator (a barostat) or an observer at the end of this step.
@@ -88,8 +93,10 @@ void Simulation::run(std::int64_t num_steps) {
     ++step_;
     time_ += dt;
     notify(k + 1 == num_steps);
+    ++done;
   }
   forces_.set_skip_virial(false);
+  return done;
 }
 
 void Simulation::finish() {
@@ -100,6 +107,15 @@ void Simulation::set_clock(std::int64_t step, double time) {
   step_ = step;
   time_ = time;
   observed_current_ = true;
+}
+
+void Simulation::reset_forces() {
+  forces_.rebuild_neighbors(system_);
+  // setup() evaluates forces and virial with the list just built (its rebuild rule sees no
+  // motion, so it keeps it) and recounts the degrees of freedom.
+  forces_.set_skip_virial(false);
+  integrator_->setup(system_, forces_);
+  setup_topology_ = system_.topology_version();
 }
 
 }  // namespace ioncycle::md

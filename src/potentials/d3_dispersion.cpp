@@ -7,6 +7,7 @@
 #include <cmath>
 #include <limits>
 
+#include "core/content_hash.hpp"
 #include "core/elements.hpp"
 #include "core/error.hpp"
 #include "core/strings.hpp"
@@ -247,6 +248,7 @@ D3Dispersion::D3Dispersion(const D3Settings& settings) : cutoff_(settings.cutoff
                      "IONCYCLE_D3_TABLE to such a file");
   }
   const D3Table table = D3Table::load(table_path_);
+  table_sha256_ = core::sha256_file_hex(table_path_);
 
   // Convert once to Å and eV: C6 [Eh a0⁶] -> eV Å⁶, lengths [a0] -> Å.
   const double bohr = units::bohr;
@@ -282,6 +284,15 @@ D3Dispersion::D3Dispersion(const D3Settings& settings) : cutoff_(settings.cutoff
 }
 
 double D3Dispersion::cutoff() const { return std::max(cutoff_, cn_cutoff_); }
+
+std::string D3Dispersion::fingerprint() const {
+  // The functional enters only through its damping parameters, so two names for the same set
+  // (or explicit parameters equal to a named set) give the same fingerprint, as they should.
+  return "d3 s6=" + core::hex_double(damping_.s6) + " a1=" + core::hex_double(damping_.a1) +
+         " s8=" + core::hex_double(damping_.s8) + " a2=" + core::hex_double(damping_.a2) +
+         " cutoff=" + core::hex_double(cutoff_) + " cn_cutoff=" + core::hex_double(cn_cutoff_) +
+         " table_sha256=" + table_sha256_;
+}
 
 void D3Dispersion::prepare_translations(const core::Cell& cell) {
   const std::array<bool, 3> pbc = cell.pbc();

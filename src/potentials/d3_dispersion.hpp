@@ -90,6 +90,9 @@ class D3Dispersion final : public Potential {
   /// Z = 1..94 (H..Pu), the elements of the reference table.
   [[nodiscard]] bool supports(int z) const override { return z >= 1 && z <= D3Table::kMaxZ; }
   [[nodiscard]] std::string supported_species() const override { return "H to Pu (Z = 1-94)"; }
+  /// "d3 s6=.. a1=.. s8=.. a2=.. cutoff=.. cn_cutoff=.. table_sha256=..": the damping
+  /// parameters and cutoffs as exact hex floats and the SHA-256 of the reference table file.
+  [[nodiscard]] std::string fingerprint() const override;
 
   /// Energy, forces, virial (LAMMPS sign) and per-atom energies (each pair term split half and
   /// half between its atoms), as requested. `neighbors` is not used. Throws InputError for an
@@ -185,6 +188,7 @@ class D3Dispersion final : public Potential {
   double cutoff_ = 0.0;
   double cn_cutoff_ = 0.0;
   std::string table_path_;
+  std::string table_sha256_;            // of the reference table file's content
   std::array<int, kNumZ> num_refs_{};
   std::vector<double> cn_ref_;          // kNumZ x kRefs, zero-padded
   std::vector<PairConstants> pairs_;    // kNumZ x kNumZ

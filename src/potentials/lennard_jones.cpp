@@ -7,6 +7,7 @@
 #include <set>
 #include <utility>
 
+#include "core/content_hash.hpp"
 #include "potentials/pair_loop.hpp"
 
 namespace ioncycle::potentials {
@@ -106,6 +107,16 @@ double LennardJones::pair_energy(int z1, int z2, double r) const { return table_
 void LennardJones::compute(const core::System& system, const core::NeighborList& neighbors,
                            const ForceRequest& request, ForceResult& result) {
   detail::compute_pairs(table_, scratch_, system, neighbors, request, result, name());
+}
+
+std::string LennardJones::fingerprint() const {
+  // The resolved pairs (mixing applied) and the shift flag determine the energy completely.
+  std::string out = std::string("lj shift=") + (shift_ ? "1" : "0");
+  for (const auto& p : resolved_) {
+    out += " " + std::to_string(p.z1) + "-" + std::to_string(p.z2) + ":epsilon=" + core::hex_double(p.epsilon) +
+           ",sigma=" + core::hex_double(p.sigma) + ",cutoff=" + core::hex_double(p.cutoff);
+  }
+  return out;
 }
 
 }  // namespace ioncycle::potentials

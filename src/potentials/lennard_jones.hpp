@@ -57,6 +57,9 @@ class LennardJones final : public Potential {
   }
   [[nodiscard]] bool supports(int z) const override { return table_.supports(z); }
   [[nodiscard]] std::string supported_species() const override { return table_.species_list(); }
+  /// "lj shift=0|1" and " Z1-Z2:epsilon=E,sigma=S,cutoff=C" for each of resolved_pairs(), the
+  /// values as exact hex floats (core::hex_double).
+  [[nodiscard]] std::string fingerprint() const override;
   void compute(const core::System& system, const core::NeighborList& neighbors,
                const ForceRequest& request, ForceResult& result) override;
 

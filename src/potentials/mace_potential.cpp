@@ -154,7 +154,7 @@ MacePotential::MacePotential(const std::string& path, const Options& options)
     : MacePotential(load_model(path, "mace", options.device), options) {}
 
 MacePotential::MacePotential(LoadedModel&& loaded, const Options& options)
-    : path_(loaded.info.path), impl_(std::make_unique<Impl>()) {
+    : path_(loaded.info.path), sha256_(loaded.info.sha256), impl_(std::make_unique<Impl>()) {
   configure_torch_once();
   impl_->device = resolve_device(options.device, "mace");
   const std::string& path = path_;
@@ -266,6 +266,11 @@ double MacePotential::energy(const core::System& system, const core::NeighborLis
   ForceResult scratch;
   compute(system, neighbors, ForceRequest{false, false, false}, scratch);
   return scratch.energy;
+}
+
+std::string MacePotential::fingerprint() const {
+  // Empty (nothing cached) if the model came without a content hash.
+  return sha256_.empty() ? std::string() : name() + " sha256=" + sha256_;
 }
 
 }  // namespace ioncycle::potentials

@@ -62,6 +62,9 @@ class MacePotential final : public Potential {
   [[nodiscard]] double cutoff() const override { return cutoff_; }
   [[nodiscard]] bool supports(int z) const override;
   [[nodiscard]] std::string supported_species() const override;
+  /// "mace sha256=<SHA-256 of the model file>": the file holds the whole energy function (weights,
+  /// cutoff, dtype); the device and the path do not enter.
+  [[nodiscard]] std::string fingerprint() const override;
 
   /// Atoms of an element the model lacks: InputError naming it and listing the model's elements.
   void compute(const core::System& system, const core::NeighborList& neighbors, const ForceRequest& request,
@@ -87,6 +90,7 @@ class MacePotential final : public Potential {
   std::size_t prepare(const core::System& system, const core::NeighborList& neighbors);
 
   std::string path_;
+  std::string sha256_;  ///< of the file's content (ModelInfo::sha256)
   double cutoff_ = 0.0;
   std::string dtype_;
   ModelElements elements_;  ///< one-hot column by atomic number

@@ -13,6 +13,7 @@
 #include <sstream>
 #include <unordered_map>
 
+#include "core/content_hash.hpp"
 #include "core/elements.hpp"
 #include "core/error.hpp"
 #include "core/strings.hpp"
@@ -203,17 +204,27 @@ LoadedModel load_model(const std::string& path) {
                      "the file may be corrupt, or saved by a newer torch than ioncycle's libtorch " +
                          std::string(libtorch_version()));
   }
+  // Hashed after a successful load (a file libtorch rejects needs no identity); a few tens of ms
+  // for a 100 MB model, small next to the load itself.
+  const std::string content_hash = core::sha256_file_hex(path);
   try {
     if (extra["model_type"] != kAbsent) {
       if (extra["model_type"] != "E3_equivariant_model") {
         throw InputError(where, "SevenNet model_type '" + extra["model_type"] +
                                     "' is not supported (expected E3_equivariant_model)");
       }
-      return {describe_sevennet(path, extra), std::move(module)};
+      ModelInfo info = describe_sevennet(path, extra);
+      info.sha256 = content_hash;
+      return {std::move(info), std::move(module)};
     }
-    if (extra["ioncycle_model"] != kAbsent) return {describe_ioncycle(path, extra), std::move(module)};
+    if (extra["ioncycle_model"] != kAbsent) {
+      ModelInfo info = describe_ioncycle(path, extra);
+      info.sha256 = content_hash;
+      return {std::move(info), std::move(module)};
+    }
     if (module.hasattr("atomic_numbers") && module.hasattr("r_max")) {
       ModelInfo info = describe_mace(path, module);
+      info.sha256 = content_hash;
       return {std::move(info), std::move(module)};
     }
   } catch (const c10::Error& e) {

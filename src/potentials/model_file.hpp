@@ -34,6 +34,9 @@ struct ModelInfo {
   double cutoff = 0.0;
   /// "float32" or "float64".
   std::string dtype;
+  /// SHA-256 of the file's content (64 hex digits): the model's identity for caches (see
+  /// Potential::fingerprint), independent of where the file lies.
+  std::string sha256;
   /// All metadata as text (SevenNet and ioncycle extra files; MACE buffers), for
   /// `ioncycle model info`.
   std::map<std::string, std::string> metadata;

@@ -7,6 +7,7 @@
 #include <set>
 #include <utility>
 
+#include "core/content_hash.hpp"
 #include "potentials/pair_loop.hpp"
 
 namespace ioncycle::potentials {
@@ -91,6 +92,17 @@ double Morse::pair_energy(int z1, int z2, double r) const { return table_.pair_e
 void Morse::compute(const core::System& system, const core::NeighborList& neighbors,
                     const ForceRequest& request, ForceResult& result) {
   detail::compute_pairs(table_, scratch_, system, neighbors, request, result, name());
+}
+
+std::string Morse::fingerprint() const {
+  // The resolved pairs (mixing applied) and the shift flag determine the energy completely.
+  std::string out = std::string("morse shift=") + (shift_ ? "1" : "0");
+  for (const auto& p : resolved_) {
+    out += " " + std::to_string(p.z1) + "-" + std::to_string(p.z2) + ":d0=" + core::hex_double(p.d0) +
+           ",alpha=" + core::hex_double(p.alpha) + ",r0=" + core::hex_double(p.r0) +
+           ",cutoff=" + core::hex_double(p.cutoff);
+  }
+  return out;
 }
 
 }  // namespace ioncycle::potentials

@@ -52,6 +52,9 @@ class Morse final : public Potential {
   }
   [[nodiscard]] bool supports(int z) const override { return table_.supports(z); }
   [[nodiscard]] std::string supported_species() const override { return table_.species_list(); }
+  /// "morse shift=0|1" and " Z1-Z2:d0=D,alpha=A,r0=R,cutoff=C" for each of resolved_pairs(),
+  /// the values as exact hex floats (core::hex_double).
+  [[nodiscard]] std::string fingerprint() const override;
   void compute(const core::System& system, const core::NeighborList& neighbors,
                const ForceRequest& request, ForceResult& result) override;
 

@@ -83,6 +83,19 @@ std::string SumPotential::supported_species() const {
   return out.empty() ? "none" : out;
 }
 
+std::string SumPotential::fingerprint() const {
+  // Term order matters only through rounding, but a different order is a different sum in
+  // floating point, so it is kept.
+  std::string out = "sum(";
+  for (std::size_t t = 0; t < terms_.size(); ++t) {
+    const std::string term = terms_[t]->fingerprint();
+    if (term.empty()) return {};
+    if (t > 0) out += ";";
+    out += term;
+  }
+  return out + ")";
+}
+
 bool SumPotential::has_per_atom_energy() const {
   return std::all_of(terms_.begin(), terms_.end(), [](const auto& term) { return term->has_per_atom_energy(); });
 }

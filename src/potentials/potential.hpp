@@ -79,6 +79,15 @@ class Potential {
   /// Whether compute() can fill per_atom_energy.
   [[nodiscard]] virtual bool has_per_atom_energy() const { return true; }
 
+  /// Identity of the energy function, for caches of derived quantities (the reference metal's
+  /// chemical potential): equal for potentials that give the same energy for every System, and
+  /// different whenever the energy could differ. Analytic potentials give their name and every
+  /// parameter as exact hex floats; model backends the SHA-256 of the model file's content (not
+  /// its path, device or compute dtype, which do not change the function); a sum joins its
+  /// terms. Empty means "unknown": nothing derived from this potential may be cached. That is
+  /// the default, so a potential that does not override this is never mistaken for another.
+  [[nodiscard]] virtual std::string fingerprint() const { return {}; }
+
   /// Compute what `request` asks for. `neighbors` is up to date for `system`.
   virtual void compute(const core::System& system, const core::NeighborList& neighbors,
                        const ForceRequest& request, ForceResult& result) = 0;
@@ -107,6 +116,8 @@ class SumPotential final : public Potential {
   [[nodiscard]] bool supports(int z) const override;
   [[nodiscard]] std::string supported_species() const override;
   [[nodiscard]] bool has_per_atom_energy() const override;
+  /// "sum(<term 1>;<term 2>;...)" in term order; empty if any term's fingerprint is empty.
+  [[nodiscard]] std::string fingerprint() const override;
   void compute(const core::System& system, const core::NeighborList& neighbors,
                const ForceRequest& request, ForceResult& result) override;
   [[nodiscard]] double energy(const core::System& system, const core::NeighborList& neighbors) override;

@@ -29,7 +29,7 @@ SevenNetPotential::SevenNetPotential(const std::string& path, const Options& opt
     : SevenNetPotential(load_model(path, "sevennet", options.device), options) {}
 
 SevenNetPotential::SevenNetPotential(LoadedModel&& model, const Options& options)
-    : path_(model.info.path), impl_(std::make_unique<Impl>()) {
+    : path_(model.info.path), sha256_(model.info.sha256), impl_(std::make_unique<Impl>()) {
   configure_torch_once();
   impl_->device = resolve_device(options.device, "sevennet");
   const ModelInfo& info = model.info;
@@ -171,6 +171,11 @@ double SevenNetPotential::energy(const core::System& system, const core::Neighbo
   ForceResult scratch;
   compute(system, neighbors, ForceRequest{false, false, false}, scratch);
   return scratch.energy;
+}
+
+std::string SevenNetPotential::fingerprint() const {
+  // Empty (nothing cached) if the model came without a content hash.
+  return sha256_.empty() ? std::string() : name() + " sha256=" + sha256_;
 }
 
 }  // namespace ioncycle::potentials

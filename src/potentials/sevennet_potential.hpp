@@ -47,6 +47,9 @@ class SevenNetPotential final : public Potential {
   [[nodiscard]] double cutoff() const override { return cutoff_; }
   [[nodiscard]] bool supports(int z) const override;
   [[nodiscard]] std::string supported_species() const override;
+  /// "sevennet sha256=<SHA-256 of the model file>": the file holds the whole energy function (weights,
+  /// cutoff, dtype); the device and the path do not enter.
+  [[nodiscard]] std::string fingerprint() const override;
 
   void compute(const core::System& system, const core::NeighborList& neighbors, const ForceRequest& request,
                ForceResult& result) override;
@@ -66,6 +69,7 @@ class SevenNetPotential final : public Potential {
   std::size_t build_graph(const core::System& system, const core::NeighborList& neighbors);
 
   std::string path_;
+  std::string sha256_;  ///< of the file's content (ModelInfo::sha256)
   double cutoff_ = 0.0;
   ModelElements elements_;  ///< species index by atomic number
   std::size_t num_edges_ = 0;

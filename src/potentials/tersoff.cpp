@@ -13,6 +13,7 @@
 #include <sstream>
 #include <string_view>
 
+#include "core/content_hash.hpp"
 #include "core/elements.hpp"
 #include "core/error.hpp"
 #include "core/strings.hpp"
@@ -752,6 +753,26 @@ void Tersoff::compute(const core::System& system, const core::NeighborList& neig
       if (request.per_atom_energy) result.per_atom_energy[i] = 0.25 * e;
     }
   }
+}
+
+std::string Tersoff::fingerprint() const {
+  std::vector<int> sorted = elements_;
+  std::sort(sorted.begin(), sorted.end());
+  core::Sha256 hash;
+  for (const int zi : sorted) {
+    for (const int zj : sorted) {
+      for (const int zk : sorted) {
+        const TersoffParameters& p = parameters(zi, zj, zk);
+        std::string line = std::to_string(zi) + " " + std::to_string(zj) + " " + std::to_string(zk);
+        for (const double v : {p.m, p.gamma, p.lambda3, p.c, p.d, p.costheta0, p.n, p.beta, p.lambda2, p.B, p.R,
+                               p.D, p.lambda1, p.A}) {
+          line += " " + core::hex_double(v);
+        }
+        hash.update(line + "\n");
+      }
+    }
+  }
+  return "tersoff sha256=" + hash.hex_digest();
 }
 
 }  // namespace ioncycle::potentials

@@ -83,6 +83,11 @@ class Tersoff final : public Potential {
   [[nodiscard]] double cutoff() const override { return cutoff_; }
   [[nodiscard]] bool supports(int z) const override;
   [[nodiscard]] std::string supported_species() const override;
+  /// "tersoff sha256=<hex>": the hash of every triplet's 14 parameters (exact hex floats) in
+  /// increasing (Z_i, Z_j, Z_k). Taken over the parameters in use rather than the file's bytes,
+  /// so that it also covers potentials built from entries, changes when a different element
+  /// subset of the same file is taken, and ignores comment edits, which change nothing.
+  [[nodiscard]] std::string fingerprint() const override;
 
   /// Needs a full list with cutoff >= cutoff(). Throws InputError if the system holds an element
   /// without parameters.

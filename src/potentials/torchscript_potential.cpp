@@ -74,7 +74,7 @@ TorchScriptPotential::TorchScriptPotential(const std::string& path, const Option
     : TorchScriptPotential(load_model(path, "torchscript", options.device), options) {}
 
 TorchScriptPotential::TorchScriptPotential(LoadedModel&& loaded, const Options& options)
-    : path_(loaded.info.path), impl_(std::make_unique<Impl>()) {
+    : path_(loaded.info.path), sha256_(loaded.info.sha256), impl_(std::make_unique<Impl>()) {
   configure_torch_once();
   impl_->device = resolve_device(options.device, "torchscript");
   const std::string& path = path_;
@@ -265,6 +265,11 @@ void TorchScriptPotential::evaluate(const core::System& system, const core::Neig
     throw BackendError("libtorch",
                        "evaluating TorchScript model '" + path_ + "': " + first_line(e.what_without_backtrace()));
   }
+}
+
+std::string TorchScriptPotential::fingerprint() const {
+  // Empty (nothing cached) if the model came without a content hash.
+  return sha256_.empty() ? std::string() : name() + " sha256=" + sha256_;
 }
 
 }  // namespace ioncycle::potentials

@@ -62,6 +62,9 @@ class TorchScriptPotential final : public Potential {
   [[nodiscard]] double cutoff() const override { return cutoff_; }
   [[nodiscard]] bool supports(int z) const override;
   [[nodiscard]] std::string supported_species() const override;
+  /// "torchscript sha256=<SHA-256 of the model file>": the file holds the whole energy function (weights,
+  /// cutoff, dtype); the device and the path do not enter.
+  [[nodiscard]] std::string fingerprint() const override;
   /// Whether the model returns "atomic_energies".
   [[nodiscard]] bool has_per_atom_energy() const override { return has_atomic_energies_; }
 
@@ -86,6 +89,7 @@ class TorchScriptPotential final : public Potential {
                 ForceResult& result);
 
   std::string path_;
+  std::string sha256_;  ///< of the file's content (ModelInfo::sha256)
   double cutoff_ = 0.0;
   std::string dtype_;
   ModelElements elements_;

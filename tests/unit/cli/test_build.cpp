@@ -232,7 +232,35 @@ above_layer = 1
 to = "ABC"
 
 [potential]
-model = "default"
+type = "lj"
+[[potential.pair]]
+elements = ["C", "C"]
+epsilon = "0.3 eV"
+sigma = "1.265 A"
+cutoff = "1.9 A"
+[[potential.pair]]
+elements = ["Li", "C"]
+epsilon = "0.02 eV"
+sigma = "1.7 A"
+cutoff = "5 A"
+[[potential.pair]]
+elements = ["Li", "Li"]
+epsilon = "0.01 eV"
+sigma = "2.2 A"
+cutoff = "5 A"
+
+[md]
+timestep = "1 fs"
+
+[ion]
+species = "Li"
+capacity = "LiC6"
+mu_ref = "-1 eV"
+
+[protocol]
+[[protocol.step]]
+type = "rest"
+duration = "2 fs"
 )");
   auto r = run_ioncycle("run --output " + dir + "/run " + run_file);
   INFO(r.output);

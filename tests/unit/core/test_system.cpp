@@ -10,6 +10,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <catch2/catch.hpp>
@@ -590,4 +591,98 @@ TEST_CASE("an explicit id of a removed atom is refused: ids are never reused", "
   AtomSpec huge = a;
   huge.id = std::numeric_limits<AtomId>::max();
   CHECK_THROWS_AS(sys.add_atom(huge), InputError);
+}
+
+// Trial-move tools (ion exchange): a rejected trial leaves everything but topology_version as it
+// was, and no id is burnt.
+namespace {
+void check_same_except_topology(const Snapshot& a, const Snapshot& b) {
+  CHECK(a.ids == b.ids);
+  CHECK(a.z == b.z);
+  CHECK(a.masses == b.masses);
+  CHECK(a.positions == b.positions);
+  CHECK(a.velocities == b.velocities);
+  CHECK(a.forces == b.forces);
+  CHECK(a.next_id == b.next_id);
+  CHECK(a.cell_version == b.cell_version);
+}
+}  // namespace
+
+TEST_CASE("a discarded trial atom gives its id back", "[unit][system]") {
+  System system(Cell::orthorhombic(10, 10, 10));
+  for (int i = 0; i < 4; ++i) (void)system.add_atom(atom(6, {static_cast<double>(i), 0.0, 0.0}));
+  system.remove_atoms(std::vector<AtomId>{3});  // next id stays 4 (3 is gone for good)
+  const Snapshot before(system);
+  const std::uint64_t version = system.topology_version();
+
+  const AtomId trial = system.add_trial_atom(atom(3, {5.0, 5.0, 5.0}, {0.1, 0.0, 0.0}));
+  CHECK(trial == 4);
+  CHECK(system.num_atoms() == 4);
+  CHECK(system.index_of(trial) == std::optional<std::size_t>(3));
+  CHECK(system.next_id() == 5);
+  CHECK(system.topology_version() == version + 1);
+
+  system.discard_trial_atom(trial);
+  CHECK(system.topology_version() == version + 2);
+  check_same_except_topology(Snapshot(system), before);
+  CHECK_FALSE(system.index_of(trial).has_value());
+  check_index_of_consistent(system);
+
+  // The id is handed out again, by a trial or an ordinary insertion, and may be given explicitly.
+  CHECK(system.add_trial_atom(atom(3, {5.0, 5.0, 5.0})) == 4);
+  system.discard_trial_atom(4);
+  AtomSpec explicit_id = atom(3, {5.0, 5.0, 5.0});
+  explicit_id.id = 4;
+  CHECK(system.add_atom(explicit_id) == 4);
+  CHECK(system.next_id() == 5);
+  // A kept trial atom is an ordinary atom: removing it leaves a tombstone as usual.
+  const AtomId kept = system.add_trial_atom(atom(3, {6.0, 5.0, 5.0}));
+  CHECK(kept == 5);
+  system.remove_atoms(std::vector<AtomId>{kept});
+  CHECK(system.add_atom(atom(3, {6.0, 5.0, 5.0})) == 6);
+}
+
+TEST_CASE("restore_removed_atom undoes a trial removal exactly", "[unit][system]") {
+  System system(Cell::orthorhombic(10, 10, 10));
+  Rng rng(5);
+  for (int i = 0; i < 7; ++i) {
+    (void)system.add_atom(atom(i % 2 == 0 ? 6 : 3, {rng.uniform(0, 10), rng.uniform(0, 10), rng.uniform(0, 10)},
+                               {rng.normal(), rng.normal(), rng.normal()}, 1.0 + rng.uniform()));
+  }
+  system.remove_atoms(std::vector<AtomId>{6});
+  system.forces()[2] = Vec3(1.0, -2.0, 3.0);
+  const Snapshot before(system);
+  const std::uint64_t version = system.topology_version();
+
+  // One atom from the middle.
+  {
+    const std::size_t index = *system.index_of(2);
+    AtomSpec saved = atom(system.atomic_numbers()[index], system.positions()[index],
+                          system.velocities()[index], system.masses()[index], AtomId{2});
+    const Vec3 force = system.forces()[index];
+    system.remove_atoms(std::vector<AtomId>{2});
+    CHECK(system.num_atoms() == 5);
+    system.restore_removed_atom(saved, index);
+    CHECK(system.forces()[index] == Vec3::Zero());
+    system.forces()[index] = force;
+    CHECK(system.topology_version() == version + 2);
+    check_same_except_topology(Snapshot(system), before);
+    check_index_of_consistent(system);
+  }
+  // Two atoms removed by one call, restored in increasing former index (first and last).
+  {
+    const std::vector<AtomId> doomed{5, 0};
+    std::vector<std::pair<std::size_t, AtomSpec>> saved;
+    for (const AtomId id : std::vector<AtomId>{0, 5}) {
+      const std::size_t i = *system.index_of(id);
+      saved.emplace_back(i, atom(system.atomic_numbers()[i], system.positions()[i], system.velocities()[i],
+                                 system.masses()[i], id));
+    }
+    system.remove_atoms(doomed);
+    for (const auto& [index, spec] : saved) system.restore_removed_atom(spec, index);
+    check_same_except_topology(Snapshot(system), before);
+    check_index_of_consistent(system);
+  }
+  // Ids stay unique after all this: the next new atom gets the next id, not a restored one.
+  CHECK(system.add_atom(atom(6, {1.0, 1.0, 1.0})) == 7);
 }

@@ -769,3 +769,193 @@ TEST_CASE("non-HDF5 and cut-off files are InputErrors and HDF5 prints nothing", 
   CHECK(printed.empty());
   std::filesystem::remove_all(dir);
 }
+
+namespace {
+
+// Two frames read back are the same bit for bit: atoms, cell, step, time and observables.
+void check_same_frame(const Frame& got, const Frame& want) {
+  const System& a = got.system;
+  const System& b = want.system;
+  REQUIRE(a.num_atoms() == b.num_atoms());
+  CHECK(a.cell() == b.cell());
+  CHECK(std::equal(a.ids().begin(), a.ids().end(), b.ids().begin()));
+  CHECK(std::equal(a.atomic_numbers().begin(), a.atomic_numbers().end(), b.atomic_numbers().begin()));
+  CHECK(std::equal(a.positions().begin(), a.positions().end(), b.positions().begin()));
+  CHECK(std::equal(a.velocities().begin(), a.velocities().end(), b.velocities().begin()));
+  CHECK(std::equal(a.forces().begin(), a.forces().end(), b.forces().begin()));
+  CHECK(got.has_velocities == want.has_velocities);
+  CHECK(got.has_forces == want.has_forces);
+  CHECK(got.info == want.info);
+}
+
+std::size_t count_files(const std::string& dir) {
+  std::size_t n = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    (void)entry;
+    ++n;
+  }
+  return n;
+}
+
+}  // namespace
+
+TEST_CASE("a resumed H5MD trajectory keeps the frames up to the checkpoint bit for bit and continues",
+          "[unit][io][h5md][resume]") {
+  const std::string dir = testing::temp_dir("h5md-resume");
+  const auto frames = changing_trajectory();  // steps 0, 100, 250, 400, 401
+  H5mdWriterOptions options;
+  options.author = "resume-test";
+  options.write_velocities = true;
+  options.write_forces = true;
+  SECTION("eV/A forces") { options.force_unit = H5mdForceUnit::ev_per_angstrom; }
+  SECTION("kJ/mol/A forces (copied as stored, not converted twice)") {
+    options.force_unit = H5mdForceUnit::kj_per_mol_per_angstrom;
+  }
+  const std::string reference = dir + "/reference.h5";
+  write_all(reference, frames, options);
+
+  // A run that wrote all five frames, was killed, and resumes from a checkpoint at step 250 (or
+  // between 250 and 400): frames 400 and 401 are dropped and written again by the resumed run.
+  for (const std::int64_t checkpoint_step : {std::int64_t{250}, std::int64_t{260}}) {
+    INFO("checkpoint at step " << checkpoint_step);
+    const std::string path = dir + "/trajectory.h5";
+    write_all(path, frames, options);
+    auto writer = H5mdWriter::resume(path, options, checkpoint_step);
+    CHECK(writer.num_frames() == 3);
+    CHECK(writer.path() == path);
+    // The checkpoint's own frame is not written twice: steps must still increase.
+    CHECK_THROWS_WITH(writer.append_frame(frames[2].system, 250, 125.0), Catch::Contains("must increase"));
+    for (std::size_t k = 3; k < frames.size(); ++k) {
+      writer.append_frame(frames[k].system, frames[k].step, frames[k].time_fs, frames[k].observables);
+    }
+    writer.close();
+    CHECK(count_files(dir) == 2);  // no trajectory.h5.tmp left
+    const auto got = H5mdReader::open(path);
+    const auto want = H5mdReader::open(reference);
+    REQUIRE(got.num_frames() == frames.size());
+    CHECK_FALSE(got.dropped_incomplete_frame());
+    CHECK(got.observable_names() == want.observable_names());
+    for (std::size_t k = 0; k < frames.size(); ++k) {
+      INFO("frame " << k);
+      check_same_frame(got.read_frame(k), want.read_frame(k));
+      check_frame(got.read_frame(k), frames[k], true, true,
+                  options.force_unit == H5mdForceUnit::ev_per_angstrom ? 0.0 : 1e-15);
+    }
+  }
+  SECTION("as h5py sees it: the same layout, shapes and units as an uninterrupted file") {
+    const std::string path = dir + "/layout.h5";
+    write_all(path, frames, options);
+    auto writer = H5mdWriter::resume(path, options, 100);
+    for (std::size_t k = 2; k < frames.size(); ++k) {
+      writer.append_frame(frames[k].system, frames[k].step, frames[k].time_fs, frames[k].observables);
+    }
+    writer.close();
+    write_text(dir + "/expected.json",
+               expected_json(frames, "all", "resume-test", true, true,
+                             options.force_unit == H5mdForceUnit::ev_per_angstrom ? 1.0 : 96.485332123));
+    const auto result =
+        run_helper("layout " + testing::shell_quote(path) + " " + testing::shell_quote(dir + "/expected.json"));
+    INFO(result.output);
+    CHECK(result.exit_code == 0);
+  }
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("resuming H5MD: what is kept when, and what is refused", "[unit][io][h5md][resume][errors]") {
+  const std::string dir = testing::temp_dir("h5md-resume-edges");
+  const auto frames = changing_trajectory();
+  H5mdWriterOptions options;
+  options.write_velocities = true;
+  const std::string path = dir + "/trajectory.h5";
+
+  // A checkpoint after the last frame keeps every frame.
+  write_all(path, frames, options);
+  CHECK(H5mdWriter::resume(path, options, 5000).num_frames() == frames.size());
+  CHECK(H5mdReader::open(path).num_frames() == frames.size());
+  // A checkpoint before the first frame, or none (last_step < 0), keeps none.
+  write_all(path, frames, options);
+  {
+    auto writer = H5mdWriter::resume(path, options, -1);
+    CHECK(writer.num_frames() == 0);
+    writer.append_frame(frames[1].system, frames[1].step, frames[1].time_fs);
+    writer.close();
+    const auto reader = H5mdReader::open(path);
+    REQUIRE(reader.num_frames() == 1);
+    CHECK(std::get<std::int64_t>(reader.read_frame(0).info.at("step")) == 100);
+  }
+  CHECK(H5mdWriter::resume(path, options, 50).num_frames() == 0);
+
+  // A file created but killed before its first frame: nothing to keep, and it goes on.
+  H5mdWriter::create(path, options).close();
+  {
+    auto writer = H5mdWriter::resume(path, options, 10);
+    CHECK(writer.num_frames() == 0);
+    writer.append_frame(frames[0].system, frames[0].step, frames[0].time_fs);
+  }
+  CHECK(H5mdReader::open(path).num_frames() == 1);
+
+  // Refusals (the file is left as it was).
+  CHECK_THROWS_WITH(H5mdWriter::resume(dir + "/gone.h5", options, 10), Catch::Contains("the file is missing"));
+  write_text(dir + "/text.h5", "not a trajectory\n");
+  CHECK_THROWS_WITH(H5mdWriter::resume(dir + "/text.h5", options, 10),
+                    Catch::Contains("cannot resume the trajectory at step 10") && Catch::Contains("not an HDF5 file"));
+  CHECK(H5mdWriter::resume(dir + "/text.h5", options, -1).num_frames() == 0);  // nothing to keep: fresh
+  write_all(path, frames, options);
+  H5mdWriterOptions no_velocities = options;
+  no_velocities.write_velocities = false;
+  CHECK_THROWS_WITH(H5mdWriter::resume(path, no_velocities, 100), Catch::Contains("stores velocities"));
+  CHECK(H5mdReader::open(path).num_frames() == frames.size());
+  std::size_t files = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    (void)entry;
+    ++files;
+  }
+  CHECK(files == 2);  // trajectory.h5, text.h5: no temporary file left by the refusal
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("a trajectory cut short by SIGKILL resumes without duplicated or missing frames",
+          "[unit][io][h5md][resume][slow]") {
+  const std::string dir = testing::temp_dir("h5md-resume-kill");
+  H5mdWriterOptions options;
+  options.author = "h5md_writer_loop";
+  options.write_velocities = true;
+  options.write_forces = true;
+  std::mt19937 rng(20240613);
+  for (int round = 0; round < 4; ++round) {
+    INFO("round " << round);
+    const bool paused = round == 0;
+    const std::size_t atoms = paused ? 50 : 3000;
+    const std::string path = dir + "/traj" + std::to_string(round) + ".h5";
+    const auto killed = run_and_kill(path, std::uniform_int_distribution<std::size_t>(3, 15)(rng), atoms, paused);
+    REQUIRE(killed.any_reported);
+    const std::size_t readable = H5mdReader::open(path).num_frames();
+    REQUIRE(readable >= killed.reported + 1);
+    // The checkpoint was taken at a frame the writer reported (odd rounds), or after the last one
+    // (even rounds, a checkpoint between trajectory frames: every readable frame is kept).
+    const std::size_t last_kept = round % 2 == 1
+                                      ? std::uniform_int_distribution<std::size_t>(0, killed.reported)(rng)
+                                      : readable - 1;
+    const std::int64_t last_step = round % 2 == 1 ? testing::loop_frame(last_kept, atoms).step
+                                                  : testing::loop_frame(readable - 1, atoms).step + 5;
+    auto writer = H5mdWriter::resume(path, options, last_step);
+    REQUIRE(writer.num_frames() == last_kept + 1);
+    const std::size_t total = last_kept + 4;
+    for (std::size_t k = last_kept + 1; k < total; ++k) {
+      const auto f = testing::loop_frame(k, atoms);
+      const H5mdObservable energy{"potential_energy", {f.potential_energy}, "eV"};
+      writer.append_frame(f.system, f.step, f.time_fs, {&energy, 1});
+    }
+    writer.close();
+    const auto reader = H5mdReader::open(path);
+    REQUIRE(reader.num_frames() == total);
+    CHECK_FALSE(reader.dropped_incomplete_frame());
+    for (std::size_t k = 0; k < total; ++k) {
+      INFO("frame " << k);
+      const auto want = testing::loop_frame(k, atoms);
+      WrittenFrame written{want.system, want.step, want.time_fs, {{"potential_energy", {want.potential_energy}, "eV"}}};
+      check_frame(reader.read_frame(k), written, true, true);
+    }
+  }
+  std::filesystem::remove_all(dir);
+}

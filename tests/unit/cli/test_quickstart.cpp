@@ -1,0 +1,77 @@
+// SPDX-License-Identifier: MIT
+//
+// The README's main job, examples/quickstart.toml, end to end with the default model
+// (SevenNet-0 + D3) in a shortened form: the same file with the charge cut to two insertions,
+// a short rest and one removal. Checks that the outputs exist and agree with each other.
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <regex>
+#include <sstream>
+
+#include "testing.hpp"
+
+namespace t = ioncycle::testing;
+namespace fs = std::filesystem;
+
+namespace {
+std::string slurp(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+std::size_t count_lines(const std::string& text) {
+  std::size_t n = 0;
+  for (const char c : text) n += c == '\n' ? 1 : 0;
+  return n;
+}
+}  // namespace
+
+TEST_CASE("quickstart, shortened, runs end to end with the default model", "[integration][cycling][slow]") {
+  const std::string dir = t::temp_dir("quickstart");
+  std::string text = slurp(t::source_path("examples/quickstart.toml"));
+  REQUIRE(text.find("until = { soc = 1.0 }") != std::string::npos);
+  REQUIRE(text.find("until = { soc = 0.0 }") != std::string::npos);
+  REQUIRE(text.find("duration = \"40 fs\"") != std::string::npos);
+  text = std::regex_replace(text, std::regex(R"(until = \{ soc = 1\.0 \})"), "until = { events = 2 }");
+  text = std::regex_replace(text, std::regex(R"(until = \{ soc = 0\.0 \})"), "until = { events = 1 }");
+  text = std::regex_replace(text, std::regex(R"(duration = "40 fs")"), "duration = \"10 fs\"");
+  text = std::regex_replace(text, std::regex(R"(directory = "runs/quickstart")"), "directory = \"" + dir + "/run\"");
+  const std::string path = dir + "/quickstart.toml";
+  std::ofstream(path) << text;
+
+  const auto r = t::run_command("IONCYCLE_CACHE_DIR=" + t::shell_quote(dir + "/cache") + " " +
+                                t::shell_quote(t::ioncycle_binary()) + " run " + t::shell_quote(path) + " --threads 2");
+  INFO(r.output);
+  REQUIRE(r.exit_code == 0);
+  const std::string out = dir + "/run";
+  for (const char* f : {"input.toml", "resolved.toml", "initial.extxyz", "thermo.csv", "events.csv", "trajectory.h5",
+                        "checkpoint.h5", "log.txt", "final.extxyz", "summary.json", "voltage_profile.csv"}) {
+    CHECK(fs::exists(out + "/" + f));
+  }
+  // two insertions at 40 and 80 fs, rest to 90 fs, one removal at 130 fs
+  const std::string events = slurp(out + "/events.csv");
+  REQUIRE(count_lines(events) == 4);
+  CHECK(events.find(",40,1,1,intercalate,charge,insert,") != std::string::npos);
+  CHECK(events.find(",80,1,1,intercalate,charge,insert,") != std::string::npos);
+  CHECK(events.find(",130,1,3,deintercalate,discharge,remove,") != std::string::npos);
+
+  const auto summary = nlohmann::json::parse(slurp(out + "/summary.json"));
+  CHECK(summary["ion"]["inserted"] == 2);
+  CHECK(summary["ion"]["removed"] == 1);
+  CHECK(summary["ion"]["present"] == 1);
+  CHECK(summary["ion"]["final_soc"].get<double>() == Approx(1.0 / 6.0));
+  CHECK(summary["steps"] == 130);
+  // μ_ref of bcc Li with SevenNet-0 + D3 is a cohesive-energy-sized negative number.
+  CHECK(summary["ion"]["mu_ref_eV"].get<double>() < -1.0);
+  CHECK(summary["ion"]["mu_ref_eV"].get<double>() > -4.0);
+  CHECK(summary["protocol_steps"].size() == 3);
+  // the thermo table's last row has the final ion count and state of charge
+  const std::string thermo = slurp(out + "/thermo.csv");
+  const auto last_row = thermo.substr(thermo.rfind('\n', thermo.size() - 2) + 1);
+  CHECK(last_row.rfind("130,", 0) == 0);
+  CHECK(last_row.find(",1,") != std::string::npos);
+}
