@@ -35,10 +35,10 @@ TEST_CASE("quickstart, shortened, runs end to end with the default model", "[int
   std::string text = slurp(t::source_path("examples/quickstart.toml"));
   REQUIRE(text.find("until = { soc = 1.0 }") != std::string::npos);
   REQUIRE(text.find("until = { soc = 0.0 }") != std::string::npos);
-  REQUIRE(text.find("duration = \"40 fs\"") != std::string::npos);
+  REQUIRE(text.find("duration = \"25 fs\"") != std::string::npos);
   text = std::regex_replace(text, std::regex(R"(until = \{ soc = 1\.0 \})"), "until = { events = 2 }");
   text = std::regex_replace(text, std::regex(R"(until = \{ soc = 0\.0 \})"), "until = { events = 1 }");
-  text = std::regex_replace(text, std::regex(R"(duration = "40 fs")"), "duration = \"10 fs\"");
+  text = std::regex_replace(text, std::regex(R"(duration = "25 fs")"), "duration = \"10 fs\"");
   text = std::regex_replace(text, std::regex(R"(directory = "runs/quickstart")"), "directory = \"" + dir + "/run\"");
   const std::string path = dir + "/quickstart.toml";
   std::ofstream(path) << text;
@@ -52,19 +52,19 @@ TEST_CASE("quickstart, shortened, runs end to end with the default model", "[int
                         "checkpoint.h5", "log.txt", "final.extxyz", "summary.json", "voltage_profile.csv"}) {
     CHECK(fs::exists(out + "/" + f));
   }
-  // two insertions at 40 and 80 fs, rest to 90 fs, one removal at 130 fs
+  // two insertions at 25 and 50 fs, rest to 60 fs, one removal at 85 fs
   const std::string events = slurp(out + "/events.csv");
   REQUIRE(count_lines(events) == 4);
-  CHECK(events.find(",40,1,1,intercalate,charge,insert,") != std::string::npos);
-  CHECK(events.find(",80,1,1,intercalate,charge,insert,") != std::string::npos);
-  CHECK(events.find(",130,1,3,deintercalate,discharge,remove,") != std::string::npos);
+  CHECK(events.find(",25,1,1,intercalate,charge,insert,") != std::string::npos);
+  CHECK(events.find(",50,1,1,intercalate,charge,insert,") != std::string::npos);
+  CHECK(events.find(",85,1,3,deintercalate,discharge,remove,") != std::string::npos);
 
   const auto summary = nlohmann::json::parse(slurp(out + "/summary.json"));
   CHECK(summary["ion"]["inserted"] == 2);
   CHECK(summary["ion"]["removed"] == 1);
   CHECK(summary["ion"]["present"] == 1);
   CHECK(summary["ion"]["final_soc"].get<double>() == Approx(1.0 / 6.0));
-  CHECK(summary["steps"] == 130);
+  CHECK(summary["steps"] == 85);
   // μ_ref of bcc Li with SevenNet-0 + D3 is a cohesive-energy-sized negative number.
   CHECK(summary["ion"]["mu_ref_eV"].get<double>() < -1.0);
   CHECK(summary["ion"]["mu_ref_eV"].get<double>() > -4.0);
@@ -72,6 +72,6 @@ TEST_CASE("quickstart, shortened, runs end to end with the default model", "[int
   // the thermo table's last row has the final ion count and state of charge
   const std::string thermo = slurp(out + "/thermo.csv");
   const auto last_row = thermo.substr(thermo.rfind('\n', thermo.size() - 2) + 1);
-  CHECK(last_row.rfind("130,", 0) == 0);
+  CHECK(last_row.rfind("85,", 0) == 0);
   CHECK(last_row.find(",1,") != std::string::npos);
 }

@@ -330,3 +330,88 @@ TEST_CASE("run: hold reproduces the exact lattice-gas occupancy at several volta
     CHECK(stderr_mean < 0.05);
   }
 }
+
+TEST_CASE("run: minimize relaxes, ramp moves the thermostat's target", "[integration][cycling][stochastic]") {
+  const std::string dir = t::temp_dir("run-ramp");
+  const std::string out = dir + "/run";
+  const std::string protocol = R"(
+[protocol]
+[[protocol.step]]
+type = "minimize"
+force_tolerance = "0.01 eV/A"
+[[protocol.step]]
+type = "rest"
+duration = "500 fs"
+temperature = "100 K"
+[[protocol.step]]
+type = "ramp"
+from = "100 K"
+to = "900 K"
+duration = "2 ps"
+[[protocol.step]]
+type = "rest"
+duration = "500 fs"
+temperature = "900 K"
+)";
+  const auto file = cycling_file(dir, protocol, "[output]\ndirectory = \"" + out + "\"\nthermo_every = \"10 fs\"\n");
+  const auto r = run(t::shell_quote(file) + " --threads 1");
+  INFO(r.output);
+  REQUIRE(r.exit_code == 0);
+  const std::string log = slurp(out + "/log.txt");
+  CHECK(log.find("minimized: converged") != std::string::npos);
+  // mean temperature of the rest at 100 K against the rest after the ramp to 900 K
+  const auto rows = lines_of(slurp(out + "/thermo.csv"));
+  double cold = 0.0, hot = 0.0;
+  int num_cold = 0, num_hot = 0;
+  for (std::size_t k = 1; k < rows.size(); ++k) {
+    const auto c = split(rows[k]);
+    const double time_fs = std::stod(c[1]) * 1e3;
+    const double temperature = std::stod(c[2]);
+    if (time_fs > 250 && time_fs <= 500) cold += temperature, ++num_cold;
+    if (time_fs > 2750) hot += temperature, ++num_hot;
+  }
+  REQUIRE(num_cold > 10);
+  REQUIRE(num_hot > 10);
+  cold /= num_cold;
+  hot /= num_hot;
+  INFO("cold " << cold << " K, hot " << hot << " K");
+  CHECK(cold == Approx(100.0).margin(40.0));
+  CHECK(hot == Approx(900.0).margin(250.0));
+}
+
+TEST_CASE("run: a runaway temperature stops the run naming step, time and checkpoint", "[integration][cycling]") {
+  const std::string dir = t::temp_dir("run-guard");
+  const std::string out = dir + "/run";
+  const std::string protocol = R"(
+[protocol]
+[[protocol.step]]
+type = "rest"
+duration = "1 ps"
+)";
+  auto file = cycling_file(dir, protocol, "[output]\ndirectory = \"" + out + "\"\nthermo_every = \"10 fs\"\n");
+  // start far too hot: 30000 K against a 300 K target
+  std::string text = slurp(file);
+  text.replace(text.find("[md]\n"), 5, "[md]\ninitial_temperature = \"30000 K\"\n");
+  std::ofstream(file) << text;
+  const auto r = run(t::shell_quote(file) + " --threads 1");
+  INFO(r.output);
+  CHECK(r.exit_code == 1);
+  CHECK_THAT(r.output, Catch::Contains("step 0, t = 0 fs") && Catch::Contains("above the guard limit") &&
+                           Catch::Contains("no checkpoint was written yet"));
+  CHECK_FALSE(fs::exists(out + "/summary.json"));
+  CHECK(fs::exists(out + "/log.txt"));
+}
+
+TEST_CASE("the ready-made protocols and the quickstart validate", "[integration][cycling][slow]") {
+  const std::string dir = t::temp_dir("protocols-check");
+  for (const char* name : {"examples/quickstart.toml", "protocols/graphite-cycling.toml",
+                           "protocols/graphite-stacking-fault.toml", "protocols/graphite-vacancies.toml",
+                           "protocols/licoo2-cycling.toml", "protocols/voltage-staircase.toml"}) {
+    const auto r = t::run_command("cd " + t::shell_quote(dir) + " && " + t::shell_quote(t::ioncycle_binary()) +
+                                  " run --check " + t::shell_quote(t::source_path(name)));
+    INFO(name << "\n" << r.output);
+    CHECK(r.exit_code == 0);
+    CHECK_THAT(r.output, Catch::Contains("is valid"));
+  }
+  CHECK(std::distance(fs::directory_iterator(dir), fs::directory_iterator{}) == 0);
+}
