@@ -24,6 +24,7 @@
 #include "cli/describe.hpp"
 #include "cli/run_directory.hpp"
 #include "cli/structure_table.hpp"
+#include "cli/time_steps.hpp"
 #include "cli/trajectory_observer.hpp"
 #include "core/config.hpp"
 #include "core/elements.hpp"
@@ -45,19 +46,6 @@ namespace fs = std::filesystem;
 using units::Dimension;
 
 namespace {
-
-// A time interval as a whole number of steps; InputError at `key` if it is not one.
-std::int64_t steps_of(const core::ConfigTable& table, const std::string& key, double interval, double dt) {
-  const double n = interval / dt;
-  const auto k = static_cast<std::int64_t>(std::llround(n));
-  if (k < 1 || std::abs(n - static_cast<double>(k)) > 1e-6 * std::max(1.0, n)) {
-    throw table.error_at(key, "'" + key + "' (" + units::format_quantity(interval, Dimension::time) +
-                                  ") is not a whole, positive number of time steps of " +
-                                  units::format_quantity(dt, Dimension::time),
-                         "use a multiple of the time step");
-  }
-  return k;
-}
 
 struct MdPlan {
   std::string name = "md";

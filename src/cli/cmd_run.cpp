@@ -26,6 +26,7 @@
 #include "cli/run_directory.hpp"
 #include "cli/structure_table.hpp"
 #include "cli/threads.hpp"
+#include "cli/time_steps.hpp"
 #include "core/config.hpp"
 #include "core/elements.hpp"
 #include "core/error.hpp"
@@ -81,19 +82,6 @@ class StopOnSignals {
   struct sigaction old_int_ {};
   struct sigaction old_term_ {};
 };
-
-// A time interval as a whole number of steps; InputError at `key` if it is not one.
-std::int64_t steps_of(const core::ConfigTable& table, const std::string& key, double interval, double dt) {
-  const double n = interval / dt;
-  const auto k = static_cast<std::int64_t>(std::llround(n));
-  if (k < 1 || std::abs(n - static_cast<double>(k)) > 1e-6 * std::max(1.0, n)) {
-    throw table.error_at(key, "'" + key + "' (" + units::format_quantity(interval, Dimension::time) +
-                                  ") is not a whole, positive number of time steps of " +
-                                  units::format_quantity(dt, Dimension::time),
-                         "use a multiple of the time step");
-  }
-  return k;
-}
 
 // Everything a run needs, built and validated before anything is written.
 struct RunPlan {

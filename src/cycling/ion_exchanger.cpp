@@ -50,6 +50,18 @@ std::string policy_name(RemovePolicy p) {
   return "removal";
 }
 
+// Everything needed to put atom `index` back exactly (System::restore_removed_atom) after a
+// trial removal.
+core::AtomSpec saved_atom(const core::System& system, std::size_t index) {
+  core::AtomSpec saved;
+  saved.z = system.atomic_numbers()[index];
+  saved.position = system.positions()[index];
+  saved.velocity = system.velocities()[index];
+  saved.mass = system.masses()[index];
+  saved.id = system.ids()[index];
+  return saved;
+}
+
 }  // namespace
 
 IonExchanger::IonExchanger(IonSettings ion, double mu_ref, std::uint64_t seed, std::uint64_t stream,
@@ -75,12 +87,7 @@ double IonExchanger::trial_insertion_energy(core::System& system, md::ForceEvalu
 }
 
 double IonExchanger::trial_removal_energy(core::System& system, md::ForceEvaluator& forces, std::size_t index) {
-  core::AtomSpec saved;
-  saved.z = system.atomic_numbers()[index];
-  saved.position = system.positions()[index];
-  saved.velocity = system.velocities()[index];
-  saved.mass = system.masses()[index];
-  saved.id = system.ids()[index];
+  const core::AtomSpec saved = saved_atom(system, index);
   const core::Vec3 force = system.forces()[index];
   system.remove_atoms(std::span<const core::AtomId>(&*saved.id, 1));
   const double e = energy(system, forces);
@@ -353,12 +360,7 @@ ExchangeEvent IonExchanger::grand_canonical_move(core::System& system, md::Force
   }
   const std::size_t index = ions[rng_.uniform_index(ions.size())];
   const double e_before = energy(system, forces);
-  core::AtomSpec saved;
-  saved.z = system.atomic_numbers()[index];
-  saved.position = system.positions()[index];
-  saved.velocity = system.velocities()[index];
-  saved.mass = system.masses()[index];
-  saved.id = system.ids()[index];
+  const core::AtomSpec saved = saved_atom(system, index);
   const core::Vec3 force = system.forces()[index];
   system.remove_atoms(std::span<const core::AtomId>(&*saved.id, 1));
   const double e_after = energy(system, forces);
