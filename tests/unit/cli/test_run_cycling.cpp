@@ -415,3 +415,20 @@ TEST_CASE("the ready-made protocols and the quickstart validate", "[integration]
   }
   CHECK(std::distance(fs::directory_iterator(dir), fs::directory_iterator{}) == 0);
 }
+
+TEST_CASE("run: the protocol's global end condition stops the whole run", "[integration][cycling]") {
+  const std::string dir = t::temp_dir("run-global-end");
+  const std::string out = dir + "/run";
+  std::string protocol = kCycle;
+  // three cycles, but the whole run ends after 4 events
+  protocol.replace(protocol.find("cycles = 1"), 10, "cycles = 3\nuntil = { events = 4 }");
+  const auto file = cycling_file(dir, protocol, "[output]\ndirectory = \"" + out + "\"\n");
+  const auto r = run(t::shell_quote(file) + " --threads 1");
+  INFO(r.output);
+  REQUIRE(r.exit_code == 0);
+  const auto rows = lines_of(slurp(out + "/events.csv"));
+  CHECK(rows.size() == 1 + 4);
+  const std::string summary = slurp(out + "/summary.json");
+  CHECK(summary.find("protocol event limit reached") != std::string::npos);
+  CHECK(summary.find("\"steps\": 80") != std::string::npos);
+}
