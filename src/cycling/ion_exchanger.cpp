@@ -75,6 +75,19 @@ double IonExchanger::energy(core::System& system, md::ForceEvaluator& forces) {
   return e;
 }
 
+double IonExchanger::current_energy(core::System& system, md::ForceEvaluator& forces) {
+  // MD between rounds moves atoms only through force evaluations, and exchanges change the
+  // topology version, so the pair identifies the configuration the energy belongs to.
+  if (known_ && known_->evaluations == forces.num_evaluations() && known_->topology == system.topology_version()) {
+    return known_->energy;
+  }
+  return energy(system, forces);
+}
+
+void IonExchanger::remember_energy(const core::System& system, const md::ForceEvaluator& forces, double e) {
+  known_ = KnownEnergy{forces.num_evaluations(), system.topology_version(), e};
+}
+
 double IonExchanger::trial_insertion_energy(core::System& system, md::ForceEvaluator& forces,
                                             const core::Vec3& position) {
   core::AtomSpec spec;
@@ -328,7 +341,7 @@ ExchangeEvent IonExchanger::grand_canonical_move(core::System& system, md::Force
       event.failure = finder_.failure_message(settings.max_tries);
       return event;
     }
-    const double e_before = energy(system, forces);
+    const double e_before = current_energy(system, forces);
     core::AtomSpec spec;
     spec.z = ion_.z;
     spec.position = site->position;
@@ -346,8 +359,10 @@ ExchangeEvent IonExchanger::grand_canonical_move(core::System& system, md::Force
       const std::size_t index = *system.index_of(id);
       system.velocities()[index] = maxwell_boltzmann_velocity(system.masses()[index], temperature);
       ledger.record_insertion(id, time);
+      remember_energy(system, forces, e_after);
     } else {
       system.discard_trial_atom(id);
+      remember_energy(system, forces, e_before);
     }
     return event;
   }
@@ -359,7 +374,7 @@ ExchangeEvent IonExchanger::grand_canonical_move(core::System& system, md::Force
     return event;  // nothing to remove: P = 0
   }
   const std::size_t index = ions[rng_.uniform_index(ions.size())];
-  const double e_before = energy(system, forces);
+  const double e_before = current_energy(system, forces);
   const core::AtomSpec saved = saved_atom(system, index);
   const core::Vec3 force = system.forces()[index];
   system.remove_atoms(std::span<const core::AtomId>(&*saved.id, 1));
@@ -373,9 +388,11 @@ ExchangeEvent IonExchanger::grand_canonical_move(core::System& system, md::Force
   event.accepted = event.acceptance >= 1.0 || rng_.uniform() < event.acceptance;
   if (event.accepted) {
     ledger.record_removal(*saved.id, time);
+    remember_energy(system, forces, e_after);
   } else {
     system.restore_removed_atom(saved, index);
     system.forces()[index] = force;
+    remember_energy(system, forces, e_before);
   }
   return event;
 }

@@ -23,6 +23,7 @@
 
 #include <cstdint>
 #include <limits>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -111,12 +112,24 @@ class IonExchanger {
   void settle(core::System& system, md::ForceEvaluator& forces, core::AtomId id, const InsertionSettings& settings);
   std::vector<std::size_t> ion_indices(const core::System& system) const;
   double energy(core::System& system, md::ForceEvaluator& forces);
+  /// Energy of the current configuration for a grand-canonical trial: reused from the previous
+  /// trial of the same round (no force evaluation and no insertion or removal since), else
+  /// computed. Saves one of the two energy evaluations of every trial after the first.
+  double current_energy(core::System& system, md::ForceEvaluator& forces);
+  void remember_energy(const core::System& system, const md::ForceEvaluator& forces, double e);
 
   IonSettings ion_;
   double mu_ref_;
   core::Rng rng_;
   SiteFinder finder_;
   ExchangeTimes times_;
+  /// The energy known for the configuration identified by (force evaluations, topology version).
+  struct KnownEnergy {
+    std::uint64_t evaluations = 0;
+    std::uint64_t topology = 0;
+    double energy = 0.0;
+  };
+  std::optional<KnownEnergy> known_;
 };
 
 }  // namespace ioncycle::cycling

@@ -246,20 +246,20 @@ TEST_CASE("Cache directory: IONCYCLE_CACHE_DIR, then XDG_CACHE_HOME, then HOME",
   {
     ScopedEnv a("IONCYCLE_CACHE_DIR", "/tmp/ic");
     ScopedEnv b("XDG_CACHE_HOME", "/tmp/xdg");
-    ScopedEnv c("HOME", "/home/u");
+    ScopedEnv c("HOME", "fake-home");
     CHECK(cycling::default_cache_dir() == "/tmp/ic");
   }
   {
     ScopedEnv a("IONCYCLE_CACHE_DIR", nullptr);
     ScopedEnv b("XDG_CACHE_HOME", "/tmp/xdg");
-    ScopedEnv c("HOME", "/home/u");
+    ScopedEnv c("HOME", "fake-home");
     CHECK(cycling::default_cache_dir() == "/tmp/xdg/ioncycle");
   }
   {
     ScopedEnv a("IONCYCLE_CACHE_DIR", "");
     ScopedEnv b("XDG_CACHE_HOME", nullptr);
-    ScopedEnv c("HOME", "/home/u");
-    CHECK(cycling::default_cache_dir() == "/home/u/.cache/ioncycle");
+    ScopedEnv c("HOME", "fake-home");
+    CHECK(cycling::default_cache_dir() == "fake-home/.cache/ioncycle");
   }
   {
     ScopedEnv a("IONCYCLE_CACHE_DIR", nullptr);
