@@ -21,6 +21,7 @@
 #include <set>
 #include <sstream>
 
+#include "cli/analyze_step.hpp"
 #include "cli/commands.hpp"
 #include "cli/describe.hpp"
 #include "cli/run_directory.hpp"
@@ -263,13 +264,17 @@ CommandSpec run_spec() {
           "before anything runs (--check only checks). The run directory ([output] directory,\n"
           "default runs/<run.name>; -2, -3, ... if taken unless --overwrite) receives input.toml,\n"
           "resolved.toml, initial.extxyz, thermo.csv, events.csv, trajectory.h5, checkpoint.h5,\n"
-          "log.txt, and when the run ends final.extxyz, voltage_profile.csv and summary.json.\n"
+          "log.txt, and when the run ends final.extxyz, voltage_profile.csv and summary.json; then\n"
+          "the analyzers write analysis/*.csv, plots/*.png and the \"analysis\" key of summary.json\n"
+          "(as `ioncycle analyze RUNDIR` does; --no-analysis skips them).\n"
           "SIGINT or SIGTERM writes a checkpoint and stops; --resume RUNDIR continues a run from\n"
           "its last checkpoint (give RUNDIR instead of PROTOCOL.toml).",
           {{"check", "", "validate the file, structure, model and protocol, then exit without writing"},
            {"output", "DIR", "run directory (overrides [output] directory)"},
            {"overwrite", "", "replace an existing run directory of the same name"},
            {"resume", "", "continue the run in the given RUNDIR from its checkpoint"},
+           {"no-analysis", "", "do not analyze the run when it ends (run `ioncycle analyze RUNDIR` later)"},
+           {"no-plots", "", "analyze the run when it ends but make no plots"},
            {"threads", "N", "OpenMP and libtorch threads (default: OMP_NUM_THREADS or all cores)"}},
           1, 1};
 }
@@ -510,6 +515,15 @@ int run_run(const ParsedArgs& args, const Context& ctx) {
   io::write_file_atomically(files("summary.json"), [&](std::ostream& o) { o << std::setw(2) << summary << "\n"; });
   say("finished    " + runner.cursor().end_reason + " after " + std::to_string(sim.step()) + " steps");
   ctx.out << "finished    " << runner.cursor().end_reason << "; outputs in " << files.dir << "\n";
+  if (!args.flag("no-analysis")) {
+    // The run's results are complete at this point: an analysis that fails is reported, and the
+    // run still succeeds (`ioncycle analyze RUNDIR` can be repeated).
+    try {
+      analyze_directory(files.dir, !args.flag("no-plots"), ctx);
+    } catch (const std::exception& e) {
+      ctx.err << "warning: the analysis of " << files.dir << " failed: " << e.what() << "\n";
+    }
+  }
   return 0;
 }
 

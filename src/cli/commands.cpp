@@ -7,6 +7,8 @@ const std::vector<Command>& commands() {
   static const std::vector<Command> list = {
       {run_spec(), &run_run},
       {md_spec(), &run_md},
+      {analyze_spec(), &run_analyze},
+      {compare_spec(), &run_compare},
       {build_spec(), &run_build},
       {info_spec(), &run_info},
       {convert_spec(), &run_convert},

@@ -35,6 +35,8 @@ int run_model_info(const ParsedArgs& args, const Context& ctx);
 int run_run(const ParsedArgs& args, const Context& ctx);
 int run_md(const ParsedArgs& args, const Context& ctx);
 int run_build(const ParsedArgs& args, const Context& ctx);
+int run_analyze(const ParsedArgs& args, const Context& ctx);
+int run_compare(const ParsedArgs& args, const Context& ctx);
 
 CommandSpec info_spec();
 CommandSpec convert_spec();
@@ -43,5 +45,7 @@ CommandSpec model_info_spec();
 CommandSpec run_spec();
 CommandSpec md_spec();
 CommandSpec build_spec();
+CommandSpec analyze_spec();
+CommandSpec compare_spec();
 
 }  // namespace ioncycle::cli

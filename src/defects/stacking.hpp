@@ -7,8 +7,15 @@
 // Detection. The host layers come from find_layers() (ions excluded). Each layer is split into
 // atomic planes (a gap in height > plane_gap: one plane for a graphene sheet, O–M–O for an MO2
 // slab). The in-plane lattice is found in the bottom plane of layer 0: its two shortest
-// translations t1, t2 (|t1| = |t2|, 120°, right-handed about the normal), refined over all
-// matching pairs so that thermal noise averages out. Every plane is then placed on that lattice:
+// translations t1, t2 (|t1| = |t2|, 120°, right-handed about the normal), averaged over the
+// matches of 64 sampled atoms, then refined by least squares over every atom of the plane. In a
+// cell periodic along a and b the lattice is finally made exact for the cell: a periodic crystal
+// is commensurate with its cell, [a b] = [t1 t2]·M with M an integer matrix, so M is found by
+// rounding and t1, t2 = [a b]·M⁻¹. Any error in t1, t2 would grow with the distance from the
+// reference atom (n spacings: n times the error) and push the far atoms of a large supercell off
+// their classes; the exact lattice has none. Where a and b are no integer combinations within
+// 0.05 (vacuum inside the cell, an incommensurate layer, no in-plane periodicity) the
+// least-squares lattice is kept. Every plane is then placed on that lattice:
 // each atom goes to the nearest of the three site classes p0, p1, p2 (plane_lattice.hpp), measured
 // from an atom of that bottom plane. A plane is close-packed in one class, or honeycomb (graphene)
 // in two, whose third class (the hexagon centres) then names it. A layer is named by its one

@@ -2,7 +2,8 @@
 //
 // The README's main job, examples/quickstart.toml, end to end with the default model
 // (SevenNet-0 + D3) in a shortened form: the same file with the charge cut to two insertions,
-// a short rest and one removal. Checks that the outputs exist and agree with each other.
+// a short rest and one removal. Checks that the outputs exist and agree with each other, and
+// that the analysis at the end of the run wrote summary.json's "analysis", its tables and plots.
 #include <catch2/catch.hpp>
 
 #include <filesystem>
@@ -74,4 +75,31 @@ TEST_CASE("quickstart, shortened, runs end to end with the default model", "[int
   const auto last_row = thermo.substr(thermo.rfind('\n', thermo.size() - 2) + 1);
   CHECK(last_row.rfind("85,", 0) == 0);
   CHECK(last_row.find(",1,") != std::string::npos);
+
+  // The run ends with the analysis (issue 7): summary.json's "analysis", the tables, and plots
+  // that open as images (checked with Pillow from the venv).
+  REQUIRE(summary.contains("analysis"));
+  CHECK(summary["analysis"]["frames"].get<int>() >= 9);
+  for (const char* table : {"staging.csv", "stage.csv", "spacing.csv", "layers.csv", "stacking.csv", "stress.csv",
+                            "msd.csv", "diffusion.csv", "cycles.csv", "voltage.csv", "asymmetry.csv"}) {
+    INFO(table);
+    CHECK(count_lines(slurp(out + "/analysis/" + table)) >= 2);
+  }
+  const auto images = t::run_python(
+      "import sys, pathlib\nfrom PIL import Image\n"
+      "for p in sorted(pathlib.Path(sys.argv[1]).glob('*.png')):\n"
+      "    with Image.open(p) as im:\n"
+      "        im.load()\n"
+      "        print('IMAGE', p.name, im.format, im.size[0], im.size[1])\n",
+      t::shell_quote(out + "/plots"));
+  INFO(images.output);
+  REQUIRE(images.exit_code == 0);
+  const auto opened = t::tagged_lines(images.output, "IMAGE");
+  for (const char* plot : {"staging_map.png", "spacing_vs_soc.png", "stress_vs_time.png", "stress_vs_soc.png",
+                           "msd.png", "voltage_vs_soc.png"}) {
+    INFO(plot);
+    bool found = false;
+    for (const auto& line : opened) found = found || line.rfind(std::string(plot) + " PNG ", 0) == 0;
+    CHECK(found);
+  }
 }

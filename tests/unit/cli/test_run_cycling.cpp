@@ -102,7 +102,10 @@ until = { soc = 0.5 }
 policy = "first_in"
 )";
 
-t::CommandResult run(const std::string& args) { return t::run_command(t::shell_quote(t::ioncycle_binary()) + " run " + args); }
+// The runs here test the run itself; the analysis at its end has its own tests (test_analyze.cpp).
+t::CommandResult run(const std::string& args) {
+  return t::run_command(t::shell_quote(t::ioncycle_binary()) + " run --no-analysis " + args);
+}
 
 }  // namespace
 
@@ -222,7 +225,7 @@ policy = "highest_energy"
     char seconds[32];
     std::snprintf(seconds, sizeof seconds, "%.3f", at);
     const auto killed = t::run_command("timeout -s KILL " + std::string(seconds) + " " +
-                                       t::shell_quote(t::ioncycle_binary()) + " run " + t::shell_quote(file) +
+                                       t::shell_quote(t::ioncycle_binary()) + " run --no-analysis " + t::shell_quote(file) +
                                        " --threads 1 --output " + t::shell_quote(out));
     if (killed.exit_code == 0 || !fs::exists(out + "/checkpoint.h5")) continue;  // finished first, or no checkpoint yet
     const auto again = run("--resume " + t::shell_quote(out) + " --threads 1");
@@ -260,7 +263,7 @@ duration = "400 ps"
   const std::string out = dir + "/run";
   const auto file = cycling_file(dir, protocol,
                                  "[output]\ndirectory = \"" + out + "\"\nthermo_every = \"100 fs\"\ncheckpoint_every = \"100 ps\"\n");
-  const auto interrupted = t::run_command("timeout --preserve-status -s INT 2 " + t::shell_quote(t::ioncycle_binary()) + " run " +
+  const auto interrupted = t::run_command("timeout --preserve-status -s INT 2 " + t::shell_quote(t::ioncycle_binary()) + " run --no-analysis " +
                                           t::shell_quote(file) + " --threads 1");
   INFO(interrupted.output);
   REQUIRE(interrupted.exit_code == 130);

@@ -1,0 +1,53 @@
+// SPDX-License-Identifier: MIT
+#include "cli/analyze_step.hpp"
+
+#include <filesystem>
+#include <sstream>
+
+#include "analysis/run_analysis.hpp"
+#include "cli/subprocess.hpp"
+#include "potentials/data_files.hpp"
+
+namespace ioncycle::cli {
+
+std::string python_interpreter() {
+  const std::string venv = potentials::find_deployed_file("IONCYCLE_PYTHON", ".venv/bin/python");
+  return venv.empty() ? "python3" : venv;
+}
+
+int make_plots(const std::vector<std::string>& args, const Context& ctx) {
+  const std::string script = potentials::find_deployed_file("IONCYCLE_PLOT_SCRIPT", "python/plot_analysis.py");
+  if (script.empty()) {
+    ctx.err << "warning: plots skipped: python/plot_analysis.py was not found above the ioncycle executable\n";
+    return 0;
+  }
+  std::vector<std::string> argv{python_interpreter(), script};
+  argv.insert(argv.end(), args.begin(), args.end());
+  const ProcessResult result = run_process(argv);
+  int plots = 0;
+  std::istringstream lines(result.output);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.rfind("plot: ", 0) == 0) {
+      ++plots;
+      ctx.out << line << "\n";
+    } else if (!line.empty()) {
+      ctx.err << line << "\n";
+    }
+  }
+  if (result.exit_code != 0)
+    ctx.err << "warning: the plotting script " << script << " exited with status " << result.exit_code
+            << "; tables and summary.json are complete\n";
+  return plots;
+}
+
+void analyze_directory(const std::string& run_directory, bool plots, const Context& ctx) {
+  const analysis::RunData run = analysis::load_run(run_directory);
+  const analysis::AnalysisReport report = analysis::analyze_run(run, analysis::AnalyzeOptions{});
+  for (const auto& w : report.warnings) ctx.err << "warning: " << w << "\n";
+  ctx.out << "analysis    " << report.tables.size() << " tables in "
+          << (std::filesystem::path(run_directory) / "analysis").string() << ", summary in "
+          << (std::filesystem::path(run_directory) / "summary.json").string() << "\n";
+  if (plots) make_plots({run_directory}, ctx);
+}
+
+}  // namespace ioncycle::cli

@@ -1,0 +1,29 @@
+// SPDX-License-Identifier: MIT
+//
+// What `ioncycle analyze RUNDIR` does, shared with the end of `ioncycle run`: load the run
+// directory, run the analyzers (analysis/run_analysis.hpp), then make the plots with
+// python/plot_analysis.py in the venv. The plotting script and the interpreter are found like
+// the default model (potentials::find_deployed_file: $IONCYCLE_PLOT_SCRIPT, else
+// python/plot_analysis.py above the executable; $IONCYCLE_PYTHON, else .venv/bin/python above
+// the executable, else python3 on PATH). Plots that cannot be made are a warning, not an error:
+// the tables and summary.json are the results, the plots a view of them.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "cli/commands.hpp"
+
+namespace ioncycle::cli {
+
+/// The Python interpreter that runs ioncycle's scripts.
+[[nodiscard]] std::string python_interpreter();
+
+/// Run the plotting script with `args` (after the script path); returns the number of plots
+/// written, printing "plot: ..." lines and warnings to ctx.out / ctx.err.
+int make_plots(const std::vector<std::string>& args, const Context& ctx);
+
+/// Analyze `run_directory` and plot (unless `plots` is false), reporting on ctx.out.
+void analyze_directory(const std::string& run_directory, bool plots, const Context& ctx);
+
+}  // namespace ioncycle::cli
