@@ -58,20 +58,7 @@ struct PlaneGeometry {
 
   [[nodiscard]] Vec2 coords(const Vec3& v) const { return {v.dot(e1), v.dot(e2)}; }
   // The shortest in-plane vector equivalent to d modulo a and b.
-  [[nodiscard]] Vec2 min_image(const Vec2& d) const {
-    Vec2 f = ab_inv * d;
-    f[0] -= std::round(f[0]);
-    f[1] -= std::round(f[1]);
-    const Vec2 base = f[0] * a + f[1] * b;
-    Vec2 best = base;
-    for (int i = -1; i <= 1; ++i) {
-      for (int j = -1; j <= 1; ++j) {
-        const Vec2 c = base + i * a + j * b;
-        if (c.squaredNorm() < best.squaredNorm()) best = c;
-      }
-    }
-    return best;
-  }
+  [[nodiscard]] Vec2 min_image(const Vec2& d) const { return defects::in_plane_min_image(d, a, b, ab_inv); }
 };
 
 // The site lattice of every gallery, or nullopt with the reason in `note`.

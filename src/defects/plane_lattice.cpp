@@ -118,4 +118,19 @@ std::vector<Vec2> PlaneSupercell::sites(const Vec2& basis, const IntMatrix2& sub
   return out;
 }
 
+Vec2 in_plane_min_image(const Vec2& d, const Vec2& a, const Vec2& b, const Eigen::Matrix2d& ab_inverse) {
+  Vec2 f = ab_inverse * d;
+  f[0] -= std::round(f[0]);
+  f[1] -= std::round(f[1]);
+  const Vec2 base = f[0] * a + f[1] * b;
+  Vec2 best = base;
+  for (int i = -1; i <= 1; ++i) {
+    for (int j = -1; j <= 1; ++j) {
+      const Vec2 c = base + i * a + j * b;
+      if (c.squaredNorm() < best.squaredNorm()) best = c;
+    }
+  }
+  return best;
+}
+
 }  // namespace ioncycle::defects

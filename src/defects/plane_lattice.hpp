@@ -26,6 +26,11 @@ using IntMatrix2 = std::array<std::array<int, 2>, 2>;
 /// Fractional coordinates (primitive basis) of the site classes p0, p1, p2.
 [[nodiscard]] Vec2 site_class_offset(int site_class);
 
+/// The shortest in-plane vector equivalent to `d` modulo the in-plane cell vectors `a`, `b`
+/// (`ab_inverse` = [a b]⁻¹): rounding the fractional coordinates, then the 3×3 neighbouring
+/// images, which is exact for any 2D cell however oblique.
+[[nodiscard]] Vec2 in_plane_min_image(const Vec2& d, const Vec2& a, const Vec2& b, const Eigen::Matrix2d& ab_inverse);
+
 /// det S.
 [[nodiscard]] int determinant(const IntMatrix2& s);
 
