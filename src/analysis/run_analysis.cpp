@@ -145,6 +145,28 @@ AnalysisReport analyze_run(const RunData& run, const AnalyzeOptions& options) {
     j["asymmetry"] = asymmetry.to_json();
   });
 
+  // The cycle summary carries, per cycle and per step, every quantity measured over that half
+  // cycle or step (diffusion, rates, sliding, stress, voltage), so one object describes a cycle.
+  auto quantities_of = [&](const std::string& label) {
+    nlohmann::json o = nlohmann::json::object();
+    for (const auto& s : quantities)
+      if (s.segment == label)
+        o[s.name] = {{"value", json_number(s.estimate.value)}, {"error", json_number(s.estimate.error)}, {"unit", s.unit}};
+    return o;
+  };
+  if (j.contains("cycles") && j["cycles"].contains("cycles")) {
+    for (auto& c : j["cycles"]["cycles"]) {
+      const std::string prefix = "c" + std::to_string(c.value("cycle", 0));
+      c["charge"] = quantities_of(prefix + ".charge");
+      c["discharge"] = quantities_of(prefix + ".discharge");
+      for (auto& step : c["steps"]) {
+        const std::string type = step.value("type", std::string{});
+        step["quantities"] = quantities_of(prefix + ".s" + std::to_string(step.value("step", 0)) + "." +
+                                           (type.empty() ? std::string("step") : type));
+      }
+    }
+  }
+
   nlohmann::json q = nlohmann::json::array();
   for (const auto& s : quantities)
     q.push_back({{"segment", s.segment},

@@ -203,6 +203,12 @@ TEST_CASE("run ends with the analysis: summary.json, every table, plots that ope
     CHECK(std::stod(asym[k][column(asym[0], "difference")]) == Approx(sum_in / n_in - sum_out / n_out).epsilon(1e-8));
   }
   CHECK(found);
+  // The cycle summary carries the half cycles' and steps' quantities.
+  const auto& cycle1 = a["cycles"]["cycles"][0];
+  CHECK(cycle1["charge"]["voltage"]["value"].get<double>() == Approx(sum_in / n_in).epsilon(1e-8));
+  CHECK(cycle1["discharge"]["voltage"]["value"].get<double>() == Approx(sum_out / n_out).epsilon(1e-8));
+  CHECK(cycle1["steps"][0]["quantities"].contains("D"));
+  CHECK(cycle1["steps"][0]["quantities"]["ions_moved"]["value"] == 6);
 
   const auto images = open_images(out + "/plots");
   for (const char* plot : {"staging_map.png", "stage.png", "spacing_vs_time.png", "spacing_vs_soc.png",
