@@ -27,6 +27,9 @@ namespace fs = std::filesystem;
 
 // The analysis of a run: from its summary.json, or computed now when it has none.
 nlohmann::json analysis_of(const std::string& dir, bool plots, const Context& ctx) {
+  if (!fs::is_directory(dir))
+    throw InputError(dir + " is not a run directory",
+                     "give directories that `ioncycle run` wrote (they hold trajectory.h5, events.csv, summary.json)");
   auto analysis = analysis::read_analysis(dir);
   if (analysis.is_null()) {
     ctx.out << dir << " was not analyzed yet; analyzing it\n";
