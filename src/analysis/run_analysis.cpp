@@ -98,6 +98,7 @@ AnalysisReport analyze_run(const RunData& run, const AnalyzeOptions& options) {
       TransportOptions transport;
       transport.ion_species = run.ion_species;
       transport.include_host = options.include_host;
+      transport.diffusion = options.diffusion;
       const auto result = analyze_transport(trajectory, segments, transport);
       write_tables(result, dir, report);
       j["transport"] = result.to_json();

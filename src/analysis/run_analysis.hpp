@@ -15,6 +15,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "analysis/diffusion.hpp"
 #include "analysis/run_data.hpp"
 
 namespace ioncycle::analysis {
@@ -22,6 +23,8 @@ namespace ioncycle::analysis {
 struct AnalyzeOptions {
   /// Also the MSD and diffusion of the host atoms.
   bool include_host = true;
+  /// Fit range and blocks of the diffusion coefficients (docs/analysis.md).
+  DiffusionOptions diffusion;
   /// Ions per gallery at full filling for the staging occupancy; 0: the run's capacity shared
   /// equally among the galleries, or (unknown capacity) the layers' composition.
   double gallery_capacity = 0.0;

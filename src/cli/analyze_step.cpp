@@ -6,6 +6,7 @@
 
 #include "analysis/run_analysis.hpp"
 #include "cli/subprocess.hpp"
+#include "core/error.hpp"
 #include "potentials/data_files.hpp"
 
 namespace ioncycle::cli {
@@ -40,9 +41,33 @@ int make_plots(const std::vector<std::string>& args, const Context& ctx) {
   return plots;
 }
 
-void analyze_directory(const std::string& run_directory, bool plots, const Context& ctx) {
+analysis::AnalyzeOptions analyze_options(const ParsedArgs& args) {
+  analysis::AnalyzeOptions options;
+  auto fraction = [&](const char* name, double fallback) {
+    const auto text = args.value(name);
+    if (!text) return fallback;
+    try {
+      std::size_t used = 0;
+      const double value = std::stod(*text, &used);
+      if (used == text->size() && value >= 0.0 && value <= 1.0) return value;
+    } catch (const std::exception&) {
+    }
+    throw InputError(std::string("--") + name + " " + *text + ": not a fraction between 0 and 1",
+                     "the fit range is given as fractions of the block duration, e.g. --fit-start 0.1 --fit-end 0.5");
+  };
+  options.diffusion.fit_start_fraction = fraction("fit-start", options.diffusion.fit_start_fraction);
+  options.diffusion.fit_end_fraction = fraction("fit-end", options.diffusion.fit_end_fraction);
+  if (options.diffusion.fit_start_fraction >= options.diffusion.fit_end_fraction)
+    throw InputError("--fit-start must be below --fit-end",
+                     "e.g. --fit-start 0.1 --fit-end 0.5 (the defaults)");
+  options.include_host = !args.flag("no-host");
+  return options;
+}
+
+void analyze_directory(const std::string& run_directory, bool plots, const Context& ctx,
+                       const analysis::AnalyzeOptions& options) {
   const analysis::RunData run = analysis::load_run(run_directory);
-  const analysis::AnalysisReport report = analysis::analyze_run(run, analysis::AnalyzeOptions{});
+  const analysis::AnalysisReport report = analysis::analyze_run(run, options);
   for (const auto& w : report.warnings) ctx.err << "warning: " << w << "\n";
   ctx.out << "analysis    " << report.tables.size() << " tables in "
           << (std::filesystem::path(run_directory) / "analysis").string() << ", summary in "

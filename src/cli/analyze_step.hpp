@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "analysis/run_analysis.hpp"
 #include "cli/commands.hpp"
 
 namespace ioncycle::cli {
@@ -24,6 +25,11 @@ namespace ioncycle::cli {
 int make_plots(const std::vector<std::string>& args, const Context& ctx);
 
 /// Analyze `run_directory` and plot (unless `plots` is false), reporting on ctx.out.
-void analyze_directory(const std::string& run_directory, bool plots, const Context& ctx);
+void analyze_directory(const std::string& run_directory, bool plots, const Context& ctx,
+                       const analysis::AnalyzeOptions& options = {});
+
+/// The analysis options given on a command line: --fit-start F, --fit-end F (fractions of the
+/// block duration, 0 <= start < end <= 1), --no-host. UsageError-free: bad values are InputErrors.
+[[nodiscard]] analysis::AnalyzeOptions analyze_options(const ParsedArgs& args);
 
 }  // namespace ioncycle::cli

@@ -26,14 +26,15 @@ namespace {
 namespace fs = std::filesystem;
 
 // The analysis of a run: from its summary.json, or computed now when it has none.
-nlohmann::json analysis_of(const std::string& dir, bool plots, const Context& ctx) {
+nlohmann::json analysis_of(const std::string& dir, bool plots, const Context& ctx,
+                           const analysis::AnalyzeOptions& options) {
   if (!fs::is_directory(dir))
     throw InputError(dir + " is not a run directory",
                      "give directories that `ioncycle run` wrote (they hold trajectory.h5, events.csv, summary.json)");
   auto analysis = analysis::read_analysis(dir);
   if (analysis.is_null()) {
     ctx.out << dir << " was not analyzed yet; analyzing it\n";
-    analyze_directory(dir, plots, ctx);
+    analyze_directory(dir, plots, ctx, options);
     analysis = analysis::read_analysis(dir);
   }
   if (analysis.is_null()) throw InputError(dir + "/summary.json has no analysis after analyzing the run");
@@ -87,7 +88,7 @@ int arrhenius(const ParsedArgs& args, const Context& ctx) {
   std::vector<analysis::ArrheniusPoint> points;
   const auto names = run_names(args.positional);
   for (std::size_t k = 0; k < args.positional.size(); ++k) {
-    const auto analysis = analysis_of(args.positional[k], plots, ctx);
+    const auto analysis = analysis_of(args.positional[k], plots, ctx, analyze_options(args));
     analysis::ArrheniusPoint p;
     p.run = names[k];
     p.temperature_K = run_temperature(args.positional[k]);
@@ -124,13 +125,17 @@ CommandSpec analyze_spec() {
           "and arrhenius.json in --out (default: the current directory).",
           {{"arrhenius", "", "fit an Arrhenius law to the runs' diffusion coefficients"},
            {"out", "DIR", "where --arrhenius writes its files (default: .)"},
+           {"fit-start", "F", "start of the MSD fit range, fraction of the block duration (default 0.1)"},
+           {"fit-end", "F", "end of the MSD fit range, fraction of the block duration (default 0.5)"},
+           {"no-host", "", "no MSD and diffusion of the host atoms"},
            {"no-plots", "", "write tables and summary.json only"}},
           1, 1000};
 }
 
 int run_analyze(const ParsedArgs& args, const Context& ctx) {
   if (args.flag("arrhenius")) return arrhenius(args, ctx);
-  for (const auto& dir : args.positional) analyze_directory(dir, !args.flag("no-plots"), ctx);
+  const analysis::AnalyzeOptions options = analyze_options(args);
+  for (const auto& dir : args.positional) analyze_directory(dir, !args.flag("no-plots"), ctx, options);
   return 0;
 }
 
@@ -141,7 +146,11 @@ CommandSpec compare_spec() {
           "(DIR/comparison.csv) has one row per quantity measured over the whole run or a half\n"
           "cycle (\"D [all]\", \"stress_rate [c1.charge]\", ...) and, per run, its value and\n"
           "uncertainty; plots go to DIR/plots/.",
-          {{"out", "DIR", "output directory (default: compare)"}, {"no-plots", "", "write the table only"}},
+          {{"out", "DIR", "output directory (default: compare)"},
+           {"fit-start", "F", "for runs analyzed now: start of the MSD fit range (default 0.1)"},
+           {"fit-end", "F", "for runs analyzed now: end of the MSD fit range (default 0.5)"},
+           {"no-host", "", "for runs analyzed now: no host MSD"},
+           {"no-plots", "", "write the table only"}},
           2, 1000};
 }
 
@@ -161,7 +170,7 @@ int run_compare(const ParsedArgs& args, const Context& ctx) {
     values[key][run] = e;
   };
   for (std::size_t k = 0; k < names.size(); ++k) {
-    const auto analysis = analysis_of(args.positional[k], plots, ctx);
+    const auto analysis = analysis_of(args.positional[k], plots, ctx, analyze_options(args));
     for (const auto& q : analysis.value("segment_quantities", nlohmann::json::array())) {
       const std::string segment = q.value("segment", "");
       // The whole run and the half cycles; per-step values stay in each run's own tables.

@@ -226,6 +226,21 @@ TEST_CASE("run ends with the analysis: summary.json, every table, plots that ope
   INFO(again.output);
   REQUIRE(again.exit_code == 0);
   CHECK(slurp(out + "/analysis/cycles.csv") + slurp(out + "/analysis/msd.csv") == before);
+  // The fit range of D: fractions of the block duration (default 0.1 to 0.5, a ratio of 5).
+  auto fit_ratio = [&] {
+    const auto d = read_table(out + "/analysis/diffusion.csv");
+    for (std::size_t k = 1; k < d.size(); ++k)
+      if (d[k][0] == "all" && d[k][1] == "Li")
+        return std::stod(d[k][column(d[0], "fit_end_ps")]) / std::stod(d[k][column(d[0], "fit_start_ps")]);
+    return 0.0;
+  };
+  CHECK(fit_ratio() == Approx(5.0));
+  const auto refit = run_ioncycle("analyze " + t::shell_quote(out) + " --no-plots --fit-start 0.2 --fit-end 0.4");
+  REQUIRE(refit.exit_code == 0);
+  CHECK(fit_ratio() == Approx(2.0));
+  const auto bad_fit = run_ioncycle("analyze " + t::shell_quote(out) + " --fit-start 0.6 --fit-end 0.4");
+  CHECK(bad_fit.exit_code == 2);
+  CHECK(bad_fit.output.find("--fit-start must be below --fit-end") != std::string::npos);
 
   // Two runs side by side.
   const std::string out2 = dir + "/run2";
