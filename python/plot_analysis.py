@@ -92,14 +92,9 @@ def parse_number(text):
     return float(text)  # accepts nan, inf, 1e-3; raises ValueError otherwise
 
 
-def read_table(path, label, numeric=(), text=()):
-    """Read the columns `numeric` (as floats) and `text` (as str) of the CSV file at `path`.
-
-    Columns not asked for are ignored, so a table may grow. Raises TableError when the file is
-    missing, unreadable, empty, lacks a column, has a row with the wrong number of fields, or a
-    cell of a numeric column that is not a number. A table with a header and no rows is returned
-    with zero rows (the caller decides whether that is enough).
-    """
+def read_rows(path, label):
+    """The rows of the CSV file at `path`, header first; TableError when it is missing,
+    unreadable or empty."""
     if not os.path.isfile(path):
         raise TableError(f"{label} not found")
     try:
@@ -109,6 +104,18 @@ def read_table(path, label, numeric=(), text=()):
         raise TableError(f"{label} could not be read ({error})") from None
     if not rows or not any(cell.strip() for cell in rows[0]):
         raise TableError(f"{label} is empty")
+    return rows
+
+
+def read_table(path, label, numeric=(), text=()):
+    """Read the columns `numeric` (as floats) and `text` (as str) of the CSV file at `path`.
+
+    Columns not asked for are ignored, so a table may grow. Raises TableError when the file is
+    missing, unreadable, empty, lacks a column, has a row with the wrong number of fields, or a
+    cell of a numeric column that is not a number. A table with a header and no rows is returned
+    with zero rows (the caller decides whether that is enough).
+    """
+    rows = read_rows(path, label)
     header = [name.strip() for name in rows[0]]
     index = {name: i for i, name in enumerate(header)}
     missing = [name for name in list(numeric) + list(text) if name not in index]
@@ -918,15 +925,7 @@ def run_colors(runs):
 def read_comparison(path):
     """comparison.csv as (run names, [(quantity, unit, values)]); TableError when malformed."""
     label = os.path.basename(path)
-    if not os.path.isfile(path):
-        raise TableError(f"{label} not found")
-    try:
-        with open(path, newline="", encoding="utf-8") as handle:
-            rows = list(csv.reader(handle))
-    except (OSError, UnicodeDecodeError, csv.Error) as error:
-        raise TableError(f"{label} could not be read ({error})") from None
-    if not rows or not any(cell.strip() for cell in rows[0]):
-        raise TableError(f"{label} is empty")
+    rows = read_rows(path, label)
     header = [cell.strip() for cell in rows[0]]
     if header[:2] != ["quantity", "unit"] or len(header) < 3:
         raise TableError(f"{label}: header must be quantity,unit,<run names> (got {','.join(header)})")

@@ -22,6 +22,12 @@ struct CommandResult {
 };
 /// Run a shell command line, capturing its output.
 [[nodiscard]] CommandResult run_command(const std::string& command_line);
+/// The whole content of a text file ("" when it cannot be opened).
+[[nodiscard]] std::string read_file(const std::string& path);
+/// The lines of `text`, without their line ends.
+[[nodiscard]] std::vector<std::string> lines_of(const std::string& text);
+/// The comma-separated cells of one CSV line (unquoted tables, as the tests' own).
+[[nodiscard]] std::vector<std::string> csv_cells(const std::string& line);
 /// Quote a string for /bin/sh.
 [[nodiscard]] std::string shell_quote(const std::string& s);
 /// Path of the ioncycle executable built with the tests.

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "analysis/run_analysis.hpp"
 
+#include <algorithm>
 #include <fstream>
 #include <iomanip>
 
@@ -30,16 +31,6 @@ bool guarded(const char* name, AnalysisReport& report, Body&& body) {
     report.warnings.push_back(std::string(name) + " analysis skipped: " + e.what());
     return false;
   }
-}
-
-// Write a result's tables and note which files appeared.
-template <class Result>
-void write_tables(const Result& result, const fs::path& dir, AnalysisReport& report) {
-  std::vector<fs::path> before;
-  for (const auto& entry : fs::directory_iterator(dir)) before.push_back(entry.path());
-  result.write_tables(dir);
-  for (const auto& entry : fs::directory_iterator(dir))
-    if (std::find(before.begin(), before.end(), entry.path()) == before.end()) report.tables.push_back(entry.path());
 }
 
 nlohmann::json segments_json(const Trajectory& trajectory, const std::vector<Segment>& segments) {
@@ -75,35 +66,27 @@ AnalysisReport analyze_run(const RunData& run, const AnalyzeOptions& options) {
   j["ion"] = run.ion_symbol;
   j["electrode"] = run.electrode;
   j["frames"] = trajectory.size();
+  j["temperature_K"] = json_number(run_temperature(run));
   j["trajectory_truncated"] = run.trajectory_truncated;
   j["segments"] = segments_json(trajectory, segments);
 
-  guarded("cycle summary", report, [&] {
-    const auto cycles = summarize_cycles(run, segments);
-    write_tables(cycles, dir, report);
-    j["cycles"] = cycles.to_json();
-    const auto q = cycles.segment_quantities();
+  // A result's tables, its part of summary.json under `key`, and its per-segment quantities.
+  auto record = [&](const char* key, const auto& result) {
+    result.write_tables(dir);
+    j[key] = result.to_json();
+    const auto q = result.segment_quantities();
     quantities.insert(quantities.end(), q.begin(), q.end());
-  });
+  };
 
+  guarded("cycle summary", report, [&] { record("cycles", summarize_cycles(run, segments)); });
   if (!trajectory.empty()) {
-    guarded("stress", report, [&] {
-      const auto stress = analyze_stress(trajectory, segments);
-      write_tables(stress, dir, report);
-      j["stress"] = stress.to_json();
-      const auto q = stress.segment_quantities();
-      quantities.insert(quantities.end(), q.begin(), q.end());
-    });
+    guarded("stress", report, [&] { record("stress", analyze_stress(trajectory, segments)); });
     guarded("transport", report, [&] {
       TransportOptions transport;
       transport.ion_species = run.ion_species;
       transport.include_host = options.include_host;
       transport.diffusion = options.diffusion;
-      const auto result = analyze_transport(trajectory, segments, transport);
-      write_tables(result, dir, report);
-      j["transport"] = result.to_json();
-      const auto q = result.segment_quantities();
-      quantities.insert(quantities.end(), q.begin(), q.end());
+      record("transport", analyze_transport(trajectory, segments, transport));
     });
     HostLayers host;
     const bool layered = guarded("layer", report, [&] {
@@ -117,32 +100,16 @@ AnalysisReport analyze_run(const RunData& run, const AnalyzeOptions& options) {
         staging.gallery_capacity = options.gallery_capacity;
         if (staging.gallery_capacity <= 0.0 && run.capacity > 0.0 && host.num_galleries > 0)
           staging.gallery_capacity = run.capacity / static_cast<double>(host.num_galleries);
-        const auto result = analyze_staging(trajectory, host, segments, staging);
-        write_tables(result, dir, report);
-        j["staging"] = result.to_json();
-        const auto q = result.segment_quantities();
-        quantities.insert(quantities.end(), q.begin(), q.end());
+        record("staging", analyze_staging(trajectory, host, segments, staging));
       });
-      guarded("spacing and registry", report, [&] {
-        const auto result = analyze_layers(trajectory, host, segments, LayerAnalysisOptions{});
-        write_tables(result, dir, report);
-        j["layers"] = result.to_json();
-        const auto q = result.segment_quantities();
-        quantities.insert(quantities.end(), q.begin(), q.end());
-      });
-      guarded("hops", report, [&] {
-        const auto result = analyze_hops(trajectory, host, segments, HopOptions{});
-        write_tables(result, dir, report);
-        j["hops"] = result.to_json();
-        const auto q = result.segment_quantities();
-        quantities.insert(quantities.end(), q.begin(), q.end());
-      });
+      guarded("spacing and registry", report,
+              [&] { record("layers", analyze_layers(trajectory, host, segments, LayerAnalysisOptions{})); });
+      guarded("hops", report, [&] { record("hops", analyze_hops(trajectory, host, segments, HopOptions{})); });
     }
   }
-
   guarded("asymmetry", report, [&] {
     const auto asymmetry = compare_half_cycles(segments, quantities);
-    write_tables(asymmetry, dir, report);
+    asymmetry.write_tables(dir);
     j["asymmetry"] = asymmetry.to_json();
   });
 
@@ -157,14 +124,12 @@ AnalysisReport analyze_run(const RunData& run, const AnalyzeOptions& options) {
   };
   if (j.contains("cycles") && j["cycles"].contains("cycles")) {
     for (auto& c : j["cycles"]["cycles"]) {
-      const std::string prefix = "c" + std::to_string(c.value("cycle", 0));
-      c["charge"] = quantities_of(prefix + ".charge");
-      c["discharge"] = quantities_of(prefix + ".discharge");
-      for (auto& step : c["steps"]) {
-        const std::string type = step.value("type", std::string{});
-        step["quantities"] = quantities_of(prefix + ".s" + std::to_string(step.value("step", 0)) + "." +
-                                           (type.empty() ? std::string("step") : type));
-      }
+      const int cycle = c.value("cycle", 0);
+      c["charge"] = quantities_of(half_cycle_label(cycle, HalfCycle::charge));
+      c["discharge"] = quantities_of(half_cycle_label(cycle, HalfCycle::discharge));
+      for (auto& step : c["steps"])
+        step["quantities"] =
+            quantities_of(step_label(cycle, step.value("step", std::size_t{0}), step.value("type", std::string{})));
     }
   }
 
@@ -177,6 +142,10 @@ AnalysisReport analyze_run(const RunData& run, const AnalyzeOptions& options) {
                  {"error", json_number(s.estimate.error)}});
   j["segment_quantities"] = q;
   j["warnings"] = report.warnings;
+  // Every table in analysis/ is this analysis's: the old ones were removed above.
+  for (const auto& entry : fs::directory_iterator(dir))
+    if (entry.path().extension() == ".csv") report.tables.push_back(entry.path());
+  std::sort(report.tables.begin(), report.tables.end());
   nlohmann::json tables = nlohmann::json::array();
   for (const auto& t : report.tables) tables.push_back("analysis/" + t.filename().string());
   j["tables"] = tables;

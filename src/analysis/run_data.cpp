@@ -285,6 +285,20 @@ std::vector<EventRow> read_events_csv(const fs::path& path) {
   return events;
 }
 
+double run_temperature(const RunData& run) {
+  if (run.temperature_K > 0.0) return run.temperature_K;
+  double sum = 0.0;
+  std::size_t n = 0;
+  for (const auto& frame : run.trajectory) {
+    const double t = observable(frame, "temperature");
+    if (std::isfinite(t)) {
+      sum += t;
+      ++n;
+    }
+  }
+  return n > 0 ? sum / static_cast<double>(n) : std::nan("");
+}
+
 RunData load_run(const fs::path& directory) {
   if (!fs::is_directory(directory))
     throw InputError(directory.string() + " is not a run directory",
@@ -363,7 +377,7 @@ std::vector<Segment> make_segments(const RunData& run) {
       half.half_cycle = charge ? HalfCycle::charge : HalfCycle::discharge;
       half.start_fs = first->start_ps * 1000.0;
       half.end_fs = last->end_ps * 1000.0;
-      half.label = "c" + std::to_string(cycle) + "." + half_cycle_name(half.half_cycle);
+      half.label = half_cycle_label(cycle, half.half_cycle);
       segments.push_back(std::move(half));
     }
   }
@@ -377,8 +391,7 @@ std::vector<Segment> make_segments(const RunData& run) {
       s.half_cycle = ((direction == Direction::insertion) == anode) ? HalfCycle::charge : HalfCycle::discharge;
     s.start_fs = step.start_ps * 1000.0;
     s.end_fs = step.end_ps * 1000.0;
-    s.label = "c" + std::to_string(step.cycle) + ".s" + std::to_string(step.step) + "." +
-              (step.type.empty() ? std::string("step") : step.type);
+    s.label = step_label(step.cycle, step.step, step.type);
     segments.push_back(std::move(s));
   }
   return segments;

@@ -78,6 +78,10 @@ struct RunData {
 /// Read the run directory `directory`. InputError when it is not a directory.
 [[nodiscard]] RunData load_run(const std::filesystem::path& directory);
 
+/// The run's temperature (K): the MD target of resolved.toml, else the mean "temperature"
+/// observable of the frames, else NaN.
+[[nodiscard]] double run_temperature(const RunData& run);
+
 /// Read only events.csv (InputError with file:line when a row is malformed).
 [[nodiscard]] std::vector<EventRow> read_events_csv(const std::filesystem::path& path);
 

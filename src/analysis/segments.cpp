@@ -12,6 +12,14 @@ const char* half_cycle_name(HalfCycle half) {
   return "other";
 }
 
+std::string half_cycle_label(int cycle, HalfCycle half) {
+  return "c" + std::to_string(cycle) + "." + half_cycle_name(half);
+}
+
+std::string step_label(int cycle, std::size_t step, const std::string& type) {
+  return "c" + std::to_string(cycle) + ".s" + std::to_string(step) + "." + (type.empty() ? std::string("step") : type);
+}
+
 std::vector<std::size_t> frames_in(const Trajectory& trajectory, const Segment& segment) {
   constexpr double tolerance_fs = 1e-6;
   std::vector<std::size_t> out;

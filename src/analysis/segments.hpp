@@ -32,6 +32,11 @@ struct Segment {
   std::string label;
 };
 
+/// The label of a half cycle, "c<cycle>.charge" / "c<cycle>.discharge".
+[[nodiscard]] std::string half_cycle_label(int cycle, HalfCycle half);
+/// The label of a protocol step, "c<cycle>.s<step>.<type>" ("step" when the type is unknown).
+[[nodiscard]] std::string step_label(int cycle, std::size_t step, const std::string& type);
+
 /// Indices of the frames whose time lies in [segment.start_fs, segment.end_fs] (with a tolerance
 /// of 1e-6 fs), in order.
 [[nodiscard]] std::vector<std::size_t> frames_in(const Trajectory& trajectory, const Segment& segment);

@@ -67,31 +67,17 @@ analysis::Estimate whole_run_d(const nlohmann::json& analysis) {
   return d;
 }
 
-double run_temperature(const std::string& dir) {
-  const analysis::RunData run = analysis::load_run(dir);
-  if (run.temperature_K > 0.0) return run.temperature_K;
-  double sum = 0.0;
-  std::size_t n = 0;
-  for (const auto& f : run.trajectory) {
-    const double t = analysis::observable(f, "temperature");
-    if (std::isfinite(t)) {
-      sum += t;
-      ++n;
-    }
-  }
-  return n ? sum / static_cast<double>(n) : std::nan("");
-}
-
 int arrhenius(const ParsedArgs& args, const Context& ctx) {
   const fs::path out_dir = args.value("out").value_or(".");
   const bool plots = !args.flag("no-plots");
+  const analysis::AnalyzeOptions options = analyze_options(args);
   std::vector<analysis::ArrheniusPoint> points;
   const auto names = run_names(args.positional);
   for (std::size_t k = 0; k < args.positional.size(); ++k) {
-    const auto analysis = analysis_of(args.positional[k], plots, ctx, analyze_options(args));
+    const auto analysis = analysis_of(args.positional[k], plots, ctx, options);
     analysis::ArrheniusPoint p;
     p.run = names[k];
-    p.temperature_K = run_temperature(args.positional[k]);
+    p.temperature_K = number_or_nan(analysis.value("temperature_K", nlohmann::json()));
     p.D = whole_run_d(analysis);
     points.push_back(p);
   }
@@ -158,6 +144,7 @@ int run_compare(const ParsedArgs& args, const Context& ctx) {
   const fs::path out_dir = args.value("out").value_or("compare");
   const bool plots = !args.flag("no-plots");
   const auto names = run_names(args.positional);
+  const analysis::AnalyzeOptions options = analyze_options(args);
   // quantity key -> unit, and per run its estimate.
   std::vector<std::string> order;
   std::map<std::string, std::string> units;
@@ -170,7 +157,7 @@ int run_compare(const ParsedArgs& args, const Context& ctx) {
     values[key][run] = e;
   };
   for (std::size_t k = 0; k < names.size(); ++k) {
-    const auto analysis = analysis_of(args.positional[k], plots, ctx, analyze_options(args));
+    const auto analysis = analysis_of(args.positional[k], plots, ctx, options);
     for (const auto& q : analysis.value("segment_quantities", nlohmann::json::array())) {
       const std::string segment = q.value("segment", "");
       // The whole run and the half cycles; per-step values stay in each run's own tables.

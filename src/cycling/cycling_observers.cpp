@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "cycling/cycling_observers.hpp"
 
-#include <array>
 #include <cmath>
 #include <cstdio>
 #include <sstream>
@@ -40,22 +39,12 @@ CyclingTrajectory::CyclingTrajectory(io::H5mdWriter writer, const ProtocolRunner
     : writer_(std::move(writer)), runner_(runner) {}
 
 void CyclingTrajectory::observe(const md::StepInfo& info, const core::System& system) {
-  const core::Mat3 p = info.pressure * units::eV_per_A3_in_GPa;
-  std::vector<double> tensor(9);
-  for (int r = 0; r < 3; ++r) {
-    for (int c = 0; c < 3; ++c) tensor[static_cast<std::size_t>(3 * r + c)] = p(r, c);
-  }
-  const std::array<io::H5mdObservable, 9> obs = {{
-      {"potential_energy", {info.potential_energy}, "eV"},
-      {"kinetic_energy", {info.kinetic_energy}, "eV"},
-      {"temperature", {info.temperature}, "K"},
-      {"pressure", tensor, "GPa"},
-      {"volume", {info.volume}, "Angstrom+3"},
-      {"state_of_charge", {runner_.state_of_charge()}, ""},
-      {"num_ions", {static_cast<double>(runner_.num_ions())}, ""},
-      {"voltage", {runner_.voltage_estimate()}, "V"},
-      {"events", {static_cast<double>(runner_.cursor().events_total)}, ""},
-  }};
+  auto obs = io::thermo_observables(info.potential_energy, info.kinetic_energy, info.temperature, info.pressure,
+                                    info.volume);
+  obs.push_back({"state_of_charge", {runner_.state_of_charge()}, ""});
+  obs.push_back({"num_ions", {static_cast<double>(runner_.num_ions())}, ""});
+  obs.push_back({"voltage", {runner_.voltage_estimate()}, "V"});
+  obs.push_back({"events", {static_cast<double>(runner_.cursor().events_total)}, ""});
   writer_.append_frame(system, info.step, info.time, obs);
 }
 

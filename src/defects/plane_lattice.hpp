@@ -26,9 +26,9 @@ using IntMatrix2 = std::array<std::array<int, 2>, 2>;
 /// Fractional coordinates (primitive basis) of the site classes p0, p1, p2.
 [[nodiscard]] Vec2 site_class_offset(int site_class);
 
-/// The shortest in-plane vector equivalent to `d` modulo the in-plane cell vectors `a`, `b`
-/// (`ab_inverse` = [a b]⁻¹): rounding the fractional coordinates, then the 3×3 neighbouring
-/// images, which is exact for any 2D cell however oblique.
+/// The shortest in-plane vector equivalent to `d` modulo the 2D lattice spanned by `a` and `b` (the
+/// cell's in-plane vectors, or a plane lattice's t1, t2; `ab_inverse` = [a b]⁻¹): rounding the
+/// fractional coordinates, then the 3×3 neighbouring images, exact however oblique the lattice.
 [[nodiscard]] Vec2 in_plane_min_image(const Vec2& d, const Vec2& a, const Vec2& b, const Eigen::Matrix2d& ab_inverse);
 
 /// det S.

@@ -35,7 +35,7 @@ struct InPlane {
   }
   [[nodiscard]] Vec2 coords(const Vec3& v) const { return {v.dot(e1), v.dot(e2)}; }
   [[nodiscard]] Vec3 lift(const Vec2& v) const { return v[0] * e1 + v[1] * e2; }
-  [[nodiscard]] Vec2 min_image(const Vec2& d) const { return defects::in_plane_min_image(d, a, b, to_ab); }
+  [[nodiscard]] Vec2 min_image(const Vec2& d) const { return in_plane_min_image(d, a, b, to_ab); }
 };
 
 // The reference lattice t1, t2 in 2D, with the shortest-vector reduction of lattice differences.
@@ -51,20 +51,7 @@ struct PlaneLattice {
     to_frac = m.inverse();
   }
   // Shortest vector equivalent to d modulo the lattice.
-  [[nodiscard]] Vec2 reduce(const Vec2& d) const {
-    Vec2 f = to_frac * d;
-    f[0] -= std::round(f[0]);
-    f[1] -= std::round(f[1]);
-    const Vec2 base = f[0] * t1 + f[1] * t2;
-    Vec2 best = base;
-    for (int i = -1; i <= 1; ++i) {
-      for (int j = -1; j <= 1; ++j) {
-        const Vec2 c = base + i * t1 + j * t2;
-        if (c.squaredNorm() < best.squaredNorm()) best = c;
-      }
-    }
-    return best;
-  }
+  [[nodiscard]] Vec2 reduce(const Vec2& d) const { return in_plane_min_image(d, t1, t2, to_frac); }
   [[nodiscard]] Vec2 class_vector(int k) const {
     const Vec2 f = site_class_offset(k);
     return f[0] * t1 + f[1] * t2;

@@ -41,6 +41,7 @@
 #include <vector>
 
 #include "core/error.hpp"
+#include "core/units.hpp"
 #include "io/atomic_file.hpp"
 #include "io/h5md_reader.hpp"
 #include "io/hdf5_support.hpp"
@@ -178,6 +179,19 @@ void append_row(hid_t dataset, hid_t mem_type, hsize_t frame, const std::vector<
 }
 
 }  // namespace
+
+std::vector<H5mdObservable> thermo_observables(double potential_energy, double kinetic_energy, double temperature,
+                                               const core::Mat3& pressure, double volume) {
+  std::vector<double> tensor(9);
+  for (int r = 0; r < 3; ++r) {
+    for (int c = 0; c < 3; ++c) tensor[static_cast<std::size_t>(3 * r + c)] = pressure(r, c) * units::eV_per_A3_in_GPa;
+  }
+  return {{"potential_energy", {potential_energy}, "eV"},
+          {"kinetic_energy", {kinetic_energy}, "eV"},
+          {"temperature", {temperature}, "K"},
+          {"pressure", std::move(tensor), "GPa"},
+          {"volume", {volume}, "Angstrom+3"}};
+}
 
 H5mdWriter H5mdWriter::create(const std::string& path, H5mdWriterOptions options) {
   const SourceLocation where{path, 0, 0};

@@ -71,6 +71,13 @@ struct H5mdObservable {
   std::string unit;
 };
 
+/// The thermodynamic observables every ioncycle trajectory carries (`ioncycle md` and `ioncycle
+/// run`; the analyzers read them by these names): potential_energy and kinetic_energy (eV),
+/// temperature (K), pressure (the 3×3 tensor, given in eV/Å³ and stored in GPa), volume (Å³).
+[[nodiscard]] std::vector<H5mdObservable> thermo_observables(double potential_energy, double kinetic_energy,
+                                                             double temperature, const core::Mat3& pressure,
+                                                             double volume);
+
 class H5mdWriter {
  public:
   /// Create (or truncate) `path` and write the h5md metadata. InputError when the directory

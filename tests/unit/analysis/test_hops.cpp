@@ -18,10 +18,12 @@
 #include "core/rng.hpp"
 #include "defects/graphite.hpp"
 #include "defects/layered_oxide.hpp"
+#include "segment_fixtures.hpp"
 #include "testing.hpp"
 
 using namespace ioncycle;
 using namespace ioncycle::analysis;
+using ioncycle::analysis::fixtures::segment;
 
 namespace {
 
@@ -118,16 +120,6 @@ Scene graphite_scene() {
     scene.trajectory.push_back(std::move(frame));
   }
   return scene;
-}
-
-Segment segment(const std::string& label, int cycle, HalfCycle half, double start_ps, double end_ps) {
-  Segment s;
-  s.label = label;
-  s.cycle = cycle;
-  s.half_cycle = half;
-  s.start_fs = start_ps * 1000.0;
-  s.end_fs = end_ps * 1000.0;
-  return s;
 }
 
 std::vector<Segment> halves() {

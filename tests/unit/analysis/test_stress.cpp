@@ -14,10 +14,12 @@
 
 #include "analysis/stress.hpp"
 #include "core/rng.hpp"
+#include "segment_fixtures.hpp"
 #include "testing.hpp"
 
 using namespace ioncycle;
 using namespace ioncycle::analysis;
+using ioncycle::analysis::fixtures::segment;
 
 namespace {
 
@@ -53,16 +55,6 @@ Trajectory ramp_trajectory(double noise_gpa, std::uint64_t seed, double dt_fs = 
     trajectory.push_back(std::move(frame));
   }
   return trajectory;
-}
-
-Segment segment(const std::string& label, int cycle, HalfCycle half, double start_ps, double end_ps) {
-  Segment s;
-  s.label = label;
-  s.cycle = cycle;
-  s.half_cycle = half;
-  s.start_fs = start_ps * 1000.0;
-  s.end_fs = end_ps * 1000.0;
-  return s;
 }
 
 std::vector<Segment> two_cycles() {

@@ -15,33 +15,13 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "graphite_lj.hpp"
 #include "testing.hpp"
 
 namespace t = ioncycle::testing;
 namespace fs = std::filesystem;
 
 namespace {
-
-const char* kPotential = R"(
-[potential]
-type = "lj"
-shift = true
-[[potential.pair]]
-elements = ["C", "C"]
-epsilon = "0.3 eV"
-sigma = "1.265 A"
-cutoff = "1.9 A"
-[[potential.pair]]
-elements = ["Li", "C"]
-epsilon = "0.02 eV"
-sigma = "1.7 A"
-cutoff = "5 A"
-[[potential.pair]]
-elements = ["Li", "Li"]
-epsilon = "0.01 eV"
-sigma = "2.2 A"
-cutoff = "5 A"
-)";
 
 // Two cycles: charge to LiC6 (6 ions, one per 20 fs), rest, discharge to half (3 ions out, first
 // in first out). Cycle 1 leaves 3 of its ions in; cycle 2 inserts 3 and removes cycle 1's 3.
@@ -63,25 +43,11 @@ until = { soc = 0.5 }
 policy = "first_in"
 )";
 
-std::string slurp(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
 std::vector<std::vector<std::string>> read_table(const std::string& path) {
   std::vector<std::vector<std::string>> rows;
-  std::istringstream in(slurp(path));
-  for (std::string line; std::getline(in, line);) {
-    std::vector<std::string> cells;
-    std::istringstream l(line);
-    for (std::string c; std::getline(l, c, ',');) cells.push_back(c);
-    rows.push_back(cells);
-  }
+  for (const auto& line : t::lines_of(t::read_file(path))) rows.push_back(t::csv_cells(line));
   return rows;
 }
-
 std::size_t column(const std::vector<std::string>& header, const std::string& name) {
   for (std::size_t k = 0; k < header.size(); ++k)
     if (header[k] == name) return k;
@@ -93,7 +59,7 @@ std::string write_protocol(const std::string& dir, const std::string& out, int s
   std::ostringstream s;
   s << "[run]\nname = \"analysis-test\"\nseed = " << seed << "\n\n"
     << "[structure]\nbuilder = \"graphite\"\nstacking = \"AB\"\nrepeat = [3, 3]\nlayers = 2\n"
-    << kPotential << "\n"
+    << t::kGraphiteLjPotential << "\n"
     << "[md]\ntimestep = \"1 fs\"\ntemperature = \"300 K\"\n"
     << "thermostat = { type = \"langevin\", damping = \"50 fs\" }\n\n"
     << "[ion]\nspecies = \"Li\"\ncapacity = \"LiC6\"\nelectrode = \"anode\"\nmu_ref = \"-0.5 eV\"\n\n"
@@ -144,14 +110,15 @@ TEST_CASE("run ends with the analysis: summary.json, every table, plots that ope
   REQUIRE(r.exit_code == 0);
   CHECK(r.output.find("analysis ") != std::string::npos);
 
-  const auto summary = nlohmann::json::parse(slurp(out + "/summary.json"));
+  const auto summary = nlohmann::json::parse(t::read_file(out + "/summary.json"));
   CHECK(summary["ion"]["inserted"] == 9);  // the run's own keys are kept
   REQUIRE(summary.contains("analysis"));
   const auto& a = summary["analysis"];
   for (const char* key : {"cycles", "stress", "transport", "staging", "layers", "hops", "asymmetry",
                           "segment_quantities", "segments", "warnings", "tables"})
     CHECK(a.contains(key));
-  CHECK(a["frames"].get<int>() >= 410 / 5);  // 410 fs of protocol, a frame every 5 fs
+  CHECK(a["frames"].get<int>() >= 410 / 5);
+  CHECK(a["temperature_K"] == 300.0);  // [md] temperature of resolved.toml  // 410 fs of protocol, a frame every 5 fs
 
   for (const char* table : {"staging.csv", "stage.csv", "spacing.csv", "spacing_vs_soc.csv", "layers.csv",
                             "stacking.csv", "stress.csv", "stress_segments.csv", "residual_stress.csv", "msd.csv",
@@ -221,11 +188,11 @@ TEST_CASE("run ends with the analysis: summary.json, every table, plots that ope
   }
 
   // Analyzing again gives the same tables (the analysis is a function of the run directory).
-  const std::string before = slurp(out + "/analysis/cycles.csv") + slurp(out + "/analysis/msd.csv");
+  const std::string before = t::read_file(out + "/analysis/cycles.csv") + t::read_file(out + "/analysis/msd.csv");
   const auto again = run_ioncycle("analyze " + t::shell_quote(out) + " --no-plots");
   INFO(again.output);
   REQUIRE(again.exit_code == 0);
-  CHECK(slurp(out + "/analysis/cycles.csv") + slurp(out + "/analysis/msd.csv") == before);
+  CHECK(t::read_file(out + "/analysis/cycles.csv") + t::read_file(out + "/analysis/msd.csv") == before);
   // The fit range of D: fractions of the block duration (default 0.1 to 0.5, a ratio of 5).
   auto fit_ratio = [&] {
     const auto d = read_table(out + "/analysis/diffusion.csv");
@@ -285,7 +252,7 @@ TEST_CASE("analyze: damaged run directories give warnings and what can still be 
     CHECK(fs::exists(out + "/analysis/cycles.csv"));  // from summary.json's protocol steps
   }
   SECTION("a malformed events table names the file and line") {
-    std::string text = slurp(out + "/events.csv");
+    std::string text = t::read_file(out + "/events.csv");
     const auto second_line = text.find('\n') + 1;
     text.replace(second_line, text.find(',', second_line) - second_line, "abc");
     std::ofstream(out + "/events.csv") << text;
@@ -304,7 +271,7 @@ TEST_CASE("analyze: damaged run directories give warnings and what can still be 
     CHECK(a.output.find("trajectory.h5") != std::string::npos);
     CHECK(fs::exists(out + "/analysis/cycles.csv"));
     CHECK(fs::exists(out + "/analysis/voltage.csv"));
-    const auto summary = nlohmann::json::parse(slurp(out + "/summary.json"));
+    const auto summary = nlohmann::json::parse(t::read_file(out + "/summary.json"));
     CHECK(!summary["analysis"]["warnings"].empty());
   }
   SECTION("no summary.json (a killed run): steps come from thermo.csv") {
@@ -329,7 +296,7 @@ TEST_CASE("analyze: a trajectory without ions (plain MD) gives the host analyses
   const std::string dir = t::temp_dir("analyze-noions");
   std::ostringstream s;
   s << "[run]\nname = \"md\"\nseed = 3\n[structure]\nbuilder = \"graphite\"\nstacking = \"AB\"\nrepeat = [3, 3]\n"
-    << "layers = 2\n" << kPotential << "\n[md]\ntimestep = \"1 fs\"\ntemperature = \"300 K\"\nsteps = 100\n"
+    << "layers = 2\n" << t::kGraphiteLjPotential << "\n[md]\ntimestep = \"1 fs\"\ntemperature = \"300 K\"\nsteps = 100\n"
     << "thermostat = { type = \"langevin\", damping = \"50 fs\" }\n[output]\ndirectory = \"" << dir
     << "/md\"\ntrajectory_every = \"5 fs\"\n";
   std::ofstream(dir + "/md.toml") << s.str();
@@ -349,18 +316,18 @@ TEST_CASE("analyze: a trajectory without ions (plain MD) gives the host analyses
 }
 
 TEST_CASE("analyze --arrhenius: D of each run against its temperature gives Ea and D0", "[integration][analysis]") {
-  // Three analyzed runs (summary.json with the analysis of the whole run) at 500, 700 and
-  // 1000 K whose D follows D0 exp(-Ea/kT) with Ea = 0.3 eV, D0 = 1e-3 cm²/s exactly.
+  // Three analyzed runs (summary.json with the analysis: the run's temperature and D over the
+  // whole run) at 500, 700 and 1000 K whose D follows D0 exp(-Ea/kT) with Ea = 0.3 eV, D0 = 1e-3 cm²/s exactly.
   const std::string dir = t::temp_dir("arrhenius");
   const double kB = 8.617333262e-5;  // eV/K (CODATA 2018)
   std::string args;
   for (const double temperature : {500.0, 700.0, 1000.0}) {
     const std::string run = dir + "/T" + std::to_string(static_cast<int>(temperature));
     fs::create_directories(run);
-    std::ofstream(run + "/resolved.toml") << "[md]\ntemperature = \"" << temperature << " K\"\n[ion]\nspecies = \"Li\"\n";
     const double d = 1e-3 * std::exp(-0.3 / (kB * temperature));
     nlohmann::json summary = {{"analysis",
-                               {{"segment_quantities",
+                               {{"temperature_K", temperature},
+                                {"segment_quantities",
                                  {{{"segment", "all"}, {"name", "D"}, {"unit", "cm2/s"}, {"value", d}, {"error", 0.05 * d}}}}}}};
     std::ofstream(run + "/summary.json") << summary.dump(2);
     args += " " + t::shell_quote(run);
@@ -368,7 +335,7 @@ TEST_CASE("analyze --arrhenius: D of each run against its temperature gives Ea a
   const auto r = run_ioncycle("analyze --arrhenius" + args + " --out " + t::shell_quote(dir + "/fit"));
   INFO(r.output);
   REQUIRE(r.exit_code == 0);
-  const auto fit = nlohmann::json::parse(slurp(dir + "/fit/arrhenius.json"));
+  const auto fit = nlohmann::json::parse(t::read_file(dir + "/fit/arrhenius.json"));
   CHECK(fit["Ea_eV"]["value"].get<double>() == Approx(0.3).epsilon(1e-8));
   CHECK(fit["prefactor_cm2_s"]["value"].get<double>() == Approx(1e-3).epsilon(1e-8));
   CHECK(fit["Ea_eV"]["error"].get<double>() > 0.0);

@@ -18,12 +18,6 @@ namespace t = ioncycle::testing;
 namespace fs = std::filesystem;
 
 namespace {
-std::string slurp(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 std::size_t count_lines(const std::string& text) {
   std::size_t n = 0;
   for (const char c : text) n += c == '\n' ? 1 : 0;
@@ -33,7 +27,7 @@ std::size_t count_lines(const std::string& text) {
 
 TEST_CASE("quickstart, shortened, runs end to end with the default model", "[integration][cycling][slow]") {
   const std::string dir = t::temp_dir("quickstart");
-  std::string text = slurp(t::source_path("examples/quickstart.toml"));
+  std::string text = t::read_file(t::source_path("examples/quickstart.toml"));
   REQUIRE(text.find("until = { soc = 1.0 }") != std::string::npos);
   REQUIRE(text.find("until = { soc = 0.0 }") != std::string::npos);
   REQUIRE(text.find("duration = \"25 fs\"") != std::string::npos);
@@ -54,13 +48,13 @@ TEST_CASE("quickstart, shortened, runs end to end with the default model", "[int
     CHECK(fs::exists(out + "/" + f));
   }
   // two insertions at 25 and 50 fs, rest to 60 fs, one removal at 85 fs
-  const std::string events = slurp(out + "/events.csv");
+  const std::string events = t::read_file(out + "/events.csv");
   REQUIRE(count_lines(events) == 4);
   CHECK(events.find(",25,1,1,intercalate,charge,insert,") != std::string::npos);
   CHECK(events.find(",50,1,1,intercalate,charge,insert,") != std::string::npos);
   CHECK(events.find(",85,1,3,deintercalate,discharge,remove,") != std::string::npos);
 
-  const auto summary = nlohmann::json::parse(slurp(out + "/summary.json"));
+  const auto summary = nlohmann::json::parse(t::read_file(out + "/summary.json"));
   CHECK(summary["ion"]["inserted"] == 2);
   CHECK(summary["ion"]["removed"] == 1);
   CHECK(summary["ion"]["present"] == 1);
@@ -71,7 +65,7 @@ TEST_CASE("quickstart, shortened, runs end to end with the default model", "[int
   CHECK(summary["ion"]["mu_ref_eV"].get<double>() > -4.0);
   CHECK(summary["protocol_steps"].size() == 3);
   // the thermo table's last row has the final ion count and state of charge
-  const std::string thermo = slurp(out + "/thermo.csv");
+  const std::string thermo = t::read_file(out + "/thermo.csv");
   const auto last_row = thermo.substr(thermo.rfind('\n', thermo.size() - 2) + 1);
   CHECK(last_row.rfind("85,", 0) == 0);
   CHECK(last_row.find(",1,") != std::string::npos);
@@ -83,7 +77,7 @@ TEST_CASE("quickstart, shortened, runs end to end with the default model", "[int
   for (const char* table : {"staging.csv", "stage.csv", "spacing.csv", "layers.csv", "stacking.csv", "stress.csv",
                             "msd.csv", "diffusion.csv", "cycles.csv", "voltage.csv", "asymmetry.csv"}) {
     INFO(table);
-    CHECK(count_lines(slurp(out + "/analysis/" + table)) >= 2);
+    CHECK(count_lines(t::read_file(out + "/analysis/" + table)) >= 2);
   }
   const auto images = t::run_python(
       "import sys, pathlib\nfrom PIL import Image\n"

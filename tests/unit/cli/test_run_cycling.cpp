@@ -18,6 +18,7 @@
 
 #include "core/rng.hpp"
 #include "io/h5md_reader.hpp"
+#include "graphite_lj.hpp"
 #include "testing.hpp"
 
 namespace t = ioncycle::testing;
@@ -25,56 +26,11 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// C–C: a stiff nearest-neighbour bond only (graphene held by its bonds, layers free); Li–C and
-// Li–Li: soft LJ pairs. Not a physical model, a fast deterministic one.
-const char* kPotential = R"(
-[potential]
-type = "lj"
-shift = true
-[[potential.pair]]
-elements = ["C", "C"]
-epsilon = "0.3 eV"
-sigma = "1.265 A"
-cutoff = "1.9 A"
-[[potential.pair]]
-elements = ["Li", "C"]
-epsilon = "0.02 eV"
-sigma = "1.7 A"
-cutoff = "5 A"
-[[potential.pair]]
-elements = ["Li", "Li"]
-epsilon = "0.01 eV"
-sigma = "2.2 A"
-cutoff = "5 A"
-)";
-
-std::string slurp(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-std::vector<std::string> lines_of(const std::string& text) {
-  std::vector<std::string> out;
-  std::istringstream in(text);
-  for (std::string line; std::getline(in, line);) out.push_back(line);
-  return out;
-}
-
-std::vector<std::string> split(const std::string& line) {
-  std::vector<std::string> out;
-  std::string cell;
-  std::istringstream in(line);
-  while (std::getline(in, cell, ',')) out.push_back(cell);
-  return out;
-}
-
 std::string cycling_file(const std::string& dir, const std::string& protocol, const std::string& output) {
   std::ostringstream s;
   s << "[run]\nname = \"cycling-test\"\nseed = 11\n\n"
     << "[structure]\nbuilder = \"graphite\"\nstacking = \"AB\"\nrepeat = [3, 3]\nlayers = 2\n"
-    << kPotential << "\n"
+    << t::kGraphiteLjPotential << "\n"
     << "[md]\ntimestep = \"1 fs\"\ntemperature = \"300 K\"\n"
     << "thermostat = { type = \"langevin\", damping = \"50 fs\" }\n\n"
     << "[ion]\nspecies = \"Li\"\ncapacity = \"LiC6\"\nelectrode = \"anode\"\nmu_ref = \"-0.5 eV\"\n\n"
@@ -125,11 +81,11 @@ TEST_CASE("run: galvanostatic events at their scheduled times, ledger balances w
   }
   // 36 C -> LiC6 capacity 6: six insertions at 20, 40, ..., 120 fs; rest 40 fs (to 160 fs);
   // three removals at 185, 210, 235 fs (soc 0.5), first in first out.
-  const auto rows = lines_of(slurp(out + "/events.csv"));
+  const auto rows = t::lines_of(t::read_file(out + "/events.csv"));
   REQUIRE(rows.size() == 1 + 6 + 3);
   std::vector<long long> inserted_ids;
   for (std::size_t k = 1; k <= 6; ++k) {
-    const auto c = split(rows[k]);
+    const auto c = t::csv_cells(rows[k]);
     CHECK(std::stoll(c[1]) == static_cast<long long>(20 * k));
     CHECK(c[6] == "insert");
     CHECK(c[5] == "charge");
@@ -138,7 +94,7 @@ TEST_CASE("run: galvanostatic events at their scheduled times, ledger balances w
   }
   const long long removal_steps[3] = {185, 210, 235};
   for (std::size_t k = 0; k < 3; ++k) {
-    const auto c = split(rows[7 + k]);
+    const auto c = t::csv_cells(rows[7 + k]);
     CHECK(std::stoll(c[1]) == removal_steps[k]);
     CHECK(c[6] == "remove");
     CHECK(c[5] == "discharge");
@@ -152,7 +108,7 @@ TEST_CASE("run: galvanostatic events at their scheduled times, ledger balances w
   auto reader = ioncycle::io::H5mdReader::open(out + "/trajectory.h5");
   std::map<long long, std::pair<long long, long long>> life;  // id -> (inserted step, removed step)
   for (std::size_t k = 1; k < rows.size(); ++k) {
-    const auto c = split(rows[k]);
+    const auto c = t::csv_cells(rows[k]);
     const long long id = std::stoll(c[7]);
     if (c[6] == "insert") life[id] = {std::stoll(c[1]), -1};
     else life[id].second = std::stoll(c[1]);
@@ -172,7 +128,7 @@ TEST_CASE("run: galvanostatic events at their scheduled times, ledger balances w
     }
     CHECK(num_li == expected);
   }
-  const auto summary = slurp(out + "/summary.json");
+  const auto summary = t::read_file(out + "/summary.json");
   CHECK(summary.find("\"inserted\": 6") != std::string::npos);
   CHECK(summary.find("\"removed\": 3") != std::string::npos);
 }
@@ -232,9 +188,9 @@ policy = "highest_energy"
     INFO(again.output);
     REQUIRE(again.exit_code == 0);
     ++resumed;
-    CHECK(slurp(out + "/final.extxyz") == slurp(reference + "/final.extxyz"));
-    CHECK(slurp(out + "/events.csv") == slurp(reference + "/events.csv"));
-    CHECK(slurp(out + "/thermo.csv") == slurp(reference + "/thermo.csv"));
+    CHECK(t::read_file(out + "/final.extxyz") == t::read_file(reference + "/final.extxyz"));
+    CHECK(t::read_file(out + "/events.csv") == t::read_file(reference + "/events.csv"));
+    CHECK(t::read_file(out + "/thermo.csv") == t::read_file(reference + "/thermo.csv"));
     auto a = ioncycle::io::H5mdReader::open(out + "/trajectory.h5");
     auto b = ioncycle::io::H5mdReader::open(reference + "/trajectory.h5");
     REQUIRE(a.num_frames() == b.num_frames());
@@ -274,11 +230,11 @@ duration = "400 ps"
   INFO(resumed.output);
   REQUIRE(resumed.exit_code == 0);
   // thermo rows continue without duplicated or missing steps
-  const auto rows = lines_of(slurp(out + "/thermo.csv"));
+  const auto rows = t::lines_of(t::read_file(out + "/thermo.csv"));
   REQUIRE(rows.size() > 3);
   long long previous = -1;
   for (std::size_t k = 1; k < rows.size(); ++k) {
-    const long long step = std::stoll(split(rows[k])[0]);
+    const long long step = std::stoll(t::csv_cells(rows[k])[0]);
     CHECK(step == previous + (previous < 0 ? 1 : 100));
     previous = step;
   }
@@ -310,9 +266,9 @@ TEST_CASE("run: hold reproduces the exact lattice-gas occupancy at several volta
     INFO(r.output);
     REQUIRE(r.exit_code == 0);
     // Time average of N over the rows after the first quarter, with a block-averaged error.
-    const auto rows = lines_of(slurp(out + "/thermo.csv"));
+    const auto rows = t::lines_of(t::read_file(out + "/thermo.csv"));
     std::vector<double> n;
-    for (std::size_t k = 1 + (rows.size() - 1) / 4; k < rows.size(); ++k) n.push_back(std::stod(split(rows[k])[9]));
+    for (std::size_t k = 1 + (rows.size() - 1) / 4; k < rows.size(); ++k) n.push_back(std::stod(t::csv_cells(rows[k])[9]));
     const std::size_t num_blocks = 20;
     const std::size_t block = n.size() / num_blocks;
     std::vector<double> means;
@@ -360,14 +316,14 @@ temperature = "900 K"
   const auto r = run(t::shell_quote(file) + " --threads 1");
   INFO(r.output);
   REQUIRE(r.exit_code == 0);
-  const std::string log = slurp(out + "/log.txt");
+  const std::string log = t::read_file(out + "/log.txt");
   CHECK(log.find("minimized: converged") != std::string::npos);
   // mean temperature of the rest at 100 K against the rest after the ramp to 900 K
-  const auto rows = lines_of(slurp(out + "/thermo.csv"));
+  const auto rows = t::lines_of(t::read_file(out + "/thermo.csv"));
   double cold = 0.0, hot = 0.0;
   int num_cold = 0, num_hot = 0;
   for (std::size_t k = 1; k < rows.size(); ++k) {
-    const auto c = split(rows[k]);
+    const auto c = t::csv_cells(rows[k]);
     const double time_fs = std::stod(c[1]) * 1e3;
     const double temperature = std::stod(c[2]);
     if (time_fs > 250 && time_fs <= 500) cold += temperature, ++num_cold;
@@ -393,7 +349,7 @@ duration = "1 ps"
 )";
   auto file = cycling_file(dir, protocol, "[output]\ndirectory = \"" + out + "\"\nthermo_every = \"10 fs\"\n");
   // start far too hot: 30000 K against a 300 K target
-  std::string text = slurp(file);
+  std::string text = t::read_file(file);
   text.replace(text.find("[md]\n"), 5, "[md]\ninitial_temperature = \"30000 K\"\n");
   std::ofstream(file) << text;
   const auto r = run(t::shell_quote(file) + " --threads 1");
@@ -429,9 +385,9 @@ TEST_CASE("run: the protocol's global end condition stops the whole run", "[inte
   const auto r = run(t::shell_quote(file) + " --threads 1");
   INFO(r.output);
   REQUIRE(r.exit_code == 0);
-  const auto rows = lines_of(slurp(out + "/events.csv"));
+  const auto rows = t::lines_of(t::read_file(out + "/events.csv"));
   CHECK(rows.size() == 1 + 4);
-  const std::string summary = slurp(out + "/summary.json");
+  const std::string summary = t::read_file(out + "/summary.json");
   CHECK(summary.find("protocol event limit reached") != std::string::npos);
   CHECK(summary.find("\"steps\": 80") != std::string::npos);
 }
