@@ -12,7 +12,8 @@ CommandSpec model_info_spec() {
   return {"model info", "MODEL",
           "show what a model file says about itself: format, elements, cutoff, dtype, metadata",
           "MODEL is a path to a TorchScript file (a deployed SevenNet model or a MACE model\n"
-          "exported for LAMMPS) or 'default' for SevenNet-0 as deployed by scripts/setup.",
+          "exported for LAMMPS), a GPUMD/TorchNEP nep.txt, or 'default' for SevenNet-0 as\n"
+          "deployed by scripts/setup.",
           {{"json", "", "print a JSON object instead of text"}},
           1, 1};
 }
@@ -42,7 +43,7 @@ int run_model_info(const ParsedArgs& args, const Context& ctx) {
     if (k == "chemical_symbols_to_index" || k == "atomic_numbers") continue;
     ctx.out << "  " << std::left << std::setw(12) << k << v << "\n";
   }
-  ctx.out << "libtorch    " << potentials::libtorch_version() << "\n";
+  if (info.format != potentials::ModelFormat::nep) ctx.out << "libtorch    " << potentials::libtorch_version() << "\n";
   return 0;
 }
 

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "potentials/model_file.hpp"
+#include "potentials/nep_model.hpp"
 
 #include "potentials/loaded_model.hpp"
 #include "potentials/torch_support.hpp"
@@ -172,6 +173,7 @@ std::string_view format_name(ModelFormat format) {
     case ModelFormat::sevennet: return "sevennet";
     case ModelFormat::mace: return "mace";
     case ModelFormat::torchscript: return "torchscript";
+    case ModelFormat::nep: return "nep";
   }
   return "unknown";
 }
@@ -251,7 +253,24 @@ LoadedModel load_model(const std::string& path, std::string_view expected, const
   return loaded;
 }
 
-ModelInfo inspect_model(const std::string& path) { return load_model(path).info; }
+ModelInfo inspect_model(const std::string& path) {
+  if (looks_like_nep_file(path)) {
+    const NepModel model = read_nep_model(path);
+    ModelInfo info;
+    info.path = path;
+    info.format = ModelFormat::nep;
+    for (const int z : model.elements) info.elements.emplace_back(core::symbol(z));
+    info.cutoff = model.max_cutoff();
+    info.dtype = "float64";
+    info.sha256 = core::sha256_file_hex(path);
+    info.metadata["version"] = model.version + (model.zbl ? "_zbl" : "");
+    info.metadata["summary"] = model.summary();
+    info.metadata["parameters"] = std::to_string(model.num_parameters());
+    info.metadata["sha256"] = info.sha256;
+    return info;
+  }
+  return load_model(path).info;
+}
 
 ModelElements::ModelElements(std::vector<std::string> symbols) : symbols_(std::move(symbols)) {
   index_of_z_.assign(static_cast<std::size_t>(core::max_atomic_number()) + 1, -1);

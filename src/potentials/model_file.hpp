@@ -22,7 +22,7 @@
 
 namespace ioncycle::potentials {
 
-enum class ModelFormat { sevennet, mace, torchscript };
+enum class ModelFormat { sevennet, mace, torchscript, nep };
 
 /// What a model file says about itself.
 struct ModelInfo {
@@ -76,7 +76,8 @@ class ModelElements {
   std::vector<int> index_of_z_;
 };
 
-/// Load `path` with libtorch and read its metadata. Throws InputError for a missing file, a file
+/// Read `path`'s metadata: a GPUMD nep.txt (recognized by its first word, nep3 or nep4) is read
+/// as text (nep_model.hpp); anything else is loaded with libtorch. Throws InputError for a missing file, a file
 /// that is not TorchScript, a TorchScript file of unknown format, or missing/invalid metadata
 /// (each naming the file and what was wrong); BackendError for other libtorch failures.
 [[nodiscard]] ModelInfo inspect_model(const std::string& path);

@@ -16,6 +16,8 @@
 #include "potentials/mace_potential.hpp"
 #include "potentials/model_file.hpp"
 #include "potentials/morse.hpp"
+#include "potentials/nep_model.hpp"
+#include "potentials/nep_potential.hpp"
 #include "potentials/potential_spec.hpp"
 #include "potentials/sevennet_potential.hpp"
 #include "potentials/tersoff.hpp"
@@ -164,7 +166,7 @@ std::unique_ptr<Potential> make_from_spec_key(const core::ConfigTable& table, co
   return make_potential_from_spec(spec, context);
 }
 
-// type = "sevennet" | "mace" | "torchscript" | "model" with model = PATH ("default": SevenNet-0)
+// type = "sevennet" | "mace" | "torchscript" | "nep" | "model" with model = PATH ("default": SevenNet-0)
 // is the one-term spec "TYPE:PATH", errors located at the model key.
 std::unique_ptr<Potential> make_model_table(const core::ConfigTable& table, const std::string& type,
                                             const std::string& base_dir, const std::vector<int>& structure_elements) {
@@ -228,11 +230,11 @@ std::unique_ptr<Potential> make_potential(const core::ConfigTable& table, const 
                          "e.g. spec = \"default\" (SevenNet-0 + D3), model = \"my-model.pt\" or type = \"lj\"");
   }
   const std::string type = table.require_choice(
-      "type", {"lj", "morse", "tersoff", "sevennet", "mace", "torchscript", "model", "d3", "sum"});
+      "type", {"lj", "morse", "tersoff", "sevennet", "mace", "torchscript", "nep", "model", "d3", "sum"});
   if (type == "lj") return make_lj(table);
   if (type == "morse") return make_morse(table);
   if (type == "tersoff") return make_tersoff(table, base_dir, structure_elements);
-  if (type == "sevennet" || type == "mace" || type == "torchscript" || type == "model") {
+  if (type == "sevennet" || type == "mace" || type == "torchscript" || type == "nep" || type == "model") {
     return make_model_table(table, type, base_dir, structure_elements);
   }
   if (type == "d3") return make_d3_table(table);
@@ -249,6 +251,17 @@ std::unique_ptr<Potential> make_potential(const core::ConfigTable& table, const 
 
 std::unique_ptr<Potential> make_model_potential(const std::string& path, const std::string& kind,
                                                 const std::string& device) {
+  // A nep.txt is text and runs natively; every other format is TorchScript.
+  const bool nep_file = looks_like_nep_file(path);
+  if (nep_file && (kind.empty() || kind == "nep")) return std::make_unique<NepPotential>(path);
+  if (nep_file) {
+    throw InputError(SourceLocation{path, 0, 0}, "this is a nep model, not a " + kind + " model",
+                     "write nep:PATH, or model:PATH, which recognizes the format from the file");
+  }
+  if (kind == "nep") {
+    throw InputError(SourceLocation{path, 0, 0}, "not a NEP model file (a nep.txt starts with nep3 or nep4)",
+                     "give the nep.txt that GPUMD or TorchNEP wrote; TorchScript models are model:PATH");
+  }
   // One load: the module read here is handed to the backend (loading SevenNet-0 takes ~1 s).
   LoadedModel loaded = load_model(path, kind, device);  // InputError: missing, unrecognized, other format
   const ModelOptions options{device};
@@ -256,6 +269,7 @@ std::unique_ptr<Potential> make_model_potential(const std::string& path, const s
     case ModelFormat::sevennet: return std::make_unique<SevenNetPotential>(std::move(loaded), options);
     case ModelFormat::mace: return std::make_unique<MacePotential>(std::move(loaded), options);
     case ModelFormat::torchscript: return std::make_unique<TorchScriptPotential>(std::move(loaded), options);
+    case ModelFormat::nep: break;  // handled above
   }
   throw std::logic_error("make_model_potential: unhandled model format");
 }

@@ -21,8 +21,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
-const std::vector<std::string> kKinds = {"default", "sevennet", "mace", "torchscript", "model",
-                                         "d3",      "tersoff",  "lj",   "morse"};
+const std::vector<std::string> kKinds = {"default", "sevennet", "mace", "torchscript", "nep",
+                                         "model",   "d3",       "tersoff", "lj",       "morse"};
 
 std::string trim(std::string_view s) {
   const auto first = s.find_first_not_of(" \t");
@@ -135,7 +135,8 @@ std::vector<Pair> all_pairs(const SpecContext& context, Fill&& fill) {
 std::unique_ptr<Potential> build_term(const SpecTerm& term, const SpecContext& context) {
   using units::Dimension;
   try {
-    if (term.kind == "sevennet" || term.kind == "model" || term.kind == "mace" || term.kind == "torchscript") {
+    if (term.kind == "sevennet" || term.kind == "model" || term.kind == "mace" || term.kind == "torchscript" ||
+        term.kind == "nep") {
       return make_model_potential(resolve_path(term, context), term.kind == "model" ? "" : term.kind, context.device);
     }
     if (term.kind == "d3") {
@@ -220,12 +221,14 @@ std::vector<SpecTerm> parse_spec(std::string_view spec, const SpecContext& conte
       throw spec_error(context, term.offset, "unknown potential '" + term.kind + "'",
                        (hint.empty() ? "" : hint + " ") + "known: " + core::join(kKinds, ", "));
     }
-    const bool needs_argument = term.kind == "mace" || term.kind == "torchscript" || term.kind == "model" ||
+    const bool needs_argument = term.kind == "mace" || term.kind == "torchscript" || term.kind == "nep" ||
+                                term.kind == "model" ||
                                 term.kind == "tersoff" || term.kind == "lj" || term.kind == "morse";
     if (needs_argument && term.argument.empty()) {
       const std::string example = term.kind == "lj"      ? "lj:epsilon=0.0104 eV,sigma=3.4 A,cutoff=8.5 A"
                                   : term.kind == "morse"   ? "morse:d0=0.3 eV,alpha=1.5 1/A,r0=2.5 A,cutoff=8 A"
                                   : term.kind == "tersoff" ? "tersoff:BNC.tersoff"
+                                  : term.kind == "nep"     ? "nep:nep.txt"
                                                            : term.kind + ":path/to/model.pt";
       throw spec_error(context, term.offset, "'" + term.kind + "' needs an argument after ':'", "e.g. " + example);
     }

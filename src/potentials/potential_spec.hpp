@@ -7,7 +7,8 @@
 //   sevennet[:PATH]      a deployed SevenNet serial model (PATH "default" = SevenNet-0)
 //   mace:PATH            a MACE model exported with mace_create_lammps_model
 //   torchscript:PATH     your own TorchScript model (docs/models.md)
-//   model:PATH           any of the three above, recognized from the file's metadata
+//   nep:PATH             a GPUMD/TorchNEP nep.txt (NEP3/NEP4, with or without ZBL), native kernel
+//   model:PATH           any of the four above, recognized from the file's content
 //   d3[:FUNCTIONAL]      D3(BJ) dispersion, two-body; FUNCTIONAL defaults to pbe
 //   tersoff:PATH         a LAMMPS .tersoff file, for the elements of the structure
 //   lj:epsilon=E,sigma=S,cutoff=C          one Lennard-Jones pair for every element pair
