@@ -204,6 +204,7 @@ void NepPotential::atom(std::size_t i, const core::System& system, const core::N
   grow(sc.dfk, static_cast<std::size_t>(std::max(KR, KA)));
   grow(sc.contracted, static_cast<std::size_t>(L) + 1);
   grow(sc.contracted_d, static_cast<std::size_t>(L) + 1);
+  if (gradient) grow(sc.pair_force, 3 * count);
 
   // Pairs within the radial and the angular cutoff.
   const Vec3 xi = positions[i];
@@ -367,12 +368,9 @@ void NepPotential::atom(std::size_t i, const core::System& system, const core::N
   }
   for (int v = 0; v < m.dim; ++v) dq[v] *= scaler[v];
 
-  double* force = entry_force_.data();
-  for (std::size_t e = e0; e < e1; ++e) {
-    force[3 * e] = 0.0;
-    force[3 * e + 1] = 0.0;
-    force[3 * e + 2] = 0.0;
-  }
+  // f_ij of this atom's entries, indexed from e0.
+  double* force = sc.pair_force.data() - 3 * e0;
+  std::fill(sc.pair_force.begin(), sc.pair_force.begin() + static_cast<std::ptrdiff_t>(3 * count), 0.0);
 
   // Radial pairs: ∂E_i/∂r_ij = Σ_n dE/dq_n g_n'(r) r̂.
   for (std::size_t a = 0; a < nr; ++a) {
@@ -462,29 +460,39 @@ void NepPotential::atom(std::size_t i, const core::System& system, const core::N
     }
   }
 
-  // W_i = -Σ_j f_ij ⊗ r_ij over this atom's entries (pairs outside every cutoff have f = 0).
+  // F_i += f_ij, F_j -= f_ij (into this thread's buffer); W_i = -Σ_j f_ij ⊗ r_ij over this atom's
+  // entries (pairs outside every cutoff have f = 0).
   double* w = &atom_virial_[9 * i];
   std::fill(w, w + 9, 0.0);
+  double* out = sc.forces.data();
+  double fi[3] = {0.0, 0.0, 0.0};
   for (std::size_t e = e0; e < e1; ++e) {
     const double* f = &force[3 * e];
     if (f[0] == 0.0 && f[1] == 0.0 && f[2] == 0.0) continue;
-    const Vec3 d = positions[static_cast<std::size_t>(list[e])] - xi + shifts_[shift_ids[e]];
+    const auto j = static_cast<std::size_t>(list[e]);
+    const Vec3 d = positions[j] - xi + shifts_[shift_ids[e]];
     for (int x = 0; x < 3; ++x) {
+      fi[x] += f[x];
+      out[3 * j + static_cast<std::size_t>(x)] -= f[x];
       for (int y = 0; y < 3; ++y) w[3 * x + y] -= f[x] * d[y];
     }
   }
+  for (int x = 0; x < 3; ++x) out[3 * i + static_cast<std::size_t>(x)] += fi[x];
 }
 
 void NepPotential::atoms(const core::System& system, const core::NeighborList& neighbors, bool gradient) {
   const std::size_t n = system.num_atoms();
-  if (gradient) {
-    entry_force_.resize(3 * neighbors.num_pairs());
-    atom_virial_.resize(9 * n);
-  }
+  if (gradient) atom_virial_.resize(9 * n);
+  used_threads_ = 1;
 #pragma omp parallel if (n >= kMinAtomsForThreads)
   {
     Scratch& sc = scratch_[static_cast<std::size_t>(omp_get_thread_num())];
-#pragma omp for schedule(dynamic, 16)
+#pragma omp single
+    used_threads_ = static_cast<std::size_t>(omp_get_num_threads());
+    if (gradient) sc.forces.assign(3 * n, 0.0);
+    // Static chunks: the atoms each thread owns, and so each force buffer's sum, depend only on
+    // the thread count (bitwise reproducible runs need the same count, as for D3).
+#pragma omp for schedule(static, 32)
     for (std::size_t i = 0; i < n; ++i) atom(i, system, neighbors, gradient, sc);
   }
 }
@@ -523,21 +531,17 @@ void NepPotential::compute(const core::System& system, const core::NeighborList&
     }
   }
   if (request.forces) {
-    // F_i = -∂E/∂x_i = Σ_j (∂E_i/∂r_ij - ∂E_j/∂r_ji) over the entries of i and their reverses.
-    const std::vector<std::uint32_t>& reverse = reverse_.of(neighbors);
-    const auto offsets = neighbors.offsets();
+    // The threads' buffers summed in thread order: the same bits for the same thread count.
     result.forces.resize(n);
-    const double* f = entry_force_.data();
+    const std::size_t threads = used_threads_;
 #pragma omp parallel for schedule(static) if (n >= kMinAtomsForThreads)
     for (std::size_t i = 0; i < n; ++i) {
-      double fx = 0.0, fy = 0.0, fz = 0.0;
-      for (std::size_t e = offsets[i]; e < offsets[i + 1]; ++e) {
-        const std::size_t r = reverse[e];
-        fx += f[3 * e] - f[3 * r];
-        fy += f[3 * e + 1] - f[3 * r + 1];
-        fz += f[3 * e + 2] - f[3 * r + 2];
+      Vec3 f = Vec3::Zero();
+      for (std::size_t t = 0; t < threads; ++t) {
+        const double* b = &scratch_[t].forces[3 * i];
+        f += Vec3(b[0], b[1], b[2]);
       }
-      result.forces[i] = Vec3(fx, fy, fz);
+      result.forces[i] = f;
     }
   }
   seconds_forces_ += std::chrono::duration<double>(Clock::now() - forces_start).count();

@@ -20,20 +20,20 @@
 //
 // Forces. E_i depends on the pair vectors r_ij = x_j - x_i + n·H of its own neighbors only, so
 // the kernel computes per atom the descriptor, the network and its gradient dE_i/dq, then per
-// pair f_ij = ∂E_i/∂r_ij (stored per entry of the full neighbor list). Then
-//   F_i = Σ_j (f_ij - f_ji)          (f_ji: the entry of the reverse pair (j, i, -n))
-//   W   = -Σ_ij f_ij ⊗ r_ij          (W_ab = -∂E/∂ε_ab, LAMMPS sign)
-// Each atom's quantities are assembled by one thread and totals summed in atom order, so the
-// result is bitwise the same for any number of threads. Scratch buffers are members: repeated
-// calls allocate nothing once sizes settle (so one object is used by one caller at a time, as
-// every Potential).
+// pair f_ij = ∂E_i/∂r_ij, and adds
+//   F_i += f_ij,  F_j -= f_ij        (into per-thread force buffers, summed in thread order)
+//   W   = -Σ_ij f_ij ⊗ r_ij          (W_ab = -∂E/∂ε_ab, LAMMPS sign; per atom, summed in atom order)
+// Energies and the virial are the same bits for any number of threads; forces for the same
+// number (atoms are split into fixed static chunks), and agree to rounding across counts. (A
+// gather over reverse pairs would be thread-independent too, but its scattered reads cost ~17 %
+// more per atom at 10^5 atoms, measured with benchmarks/nep_vs_torchnep.py.) Scratch buffers are members: repeated calls allocate nothing
+// once sizes settle (so one object is used by one caller at a time, as every Potential).
 #pragma once
 
 #include <cstdint>
 #include <string>
 #include <vector>
 
-#include "core/neighbor_reverse.hpp"
 #include "potentials/nep_angular.hpp"
 #include "potentials/nep_model.hpp"
 #include "potentials/potential.hpp"
@@ -73,6 +73,8 @@ class NepPotential final : public Potential {
     std::vector<double> q, dq, hidden;
     std::vector<double> fk, dfk;                    // one pair's Chebyshev values
     std::vector<double> contracted, contracted_d;   // one pair: Σ_n g_n ds_n, Σ_n g'_n ds_n
+    std::vector<double> pair_force;                 // per entry of the atom: ∂E_i/∂r_ij
+    std::vector<double> forces;                     // 3 per atom: this thread's share of the forces
   };
 
   void prepare(const core::System& system, const core::NeighborList& neighbors);
@@ -99,10 +101,9 @@ class NepPotential final : public Potential {
   std::vector<int> types_;
   std::vector<core::Vec3> shifts_;
   std::vector<double> atom_energy_;
-  std::vector<double> entry_force_;  ///< 3 per list entry: f_ij
   std::vector<double> atom_virial_;  ///< 9 per atom
+  std::size_t used_threads_ = 1;
   std::vector<Scratch> scratch_;
-  core::ReverseNeighborIndex reverse_;
   double seconds_atoms_ = 0.0, seconds_forces_ = 0.0;
 };
 
