@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <numbers>
 
 #include "core/content_hash.hpp"
 #include "core/elements.hpp"
@@ -225,7 +226,8 @@ void check_finite_positive(double value, const char* what) {
 
 D3Dispersion::D3Dispersion() : D3Dispersion(D3Settings{}) {}
 
-D3Dispersion::D3Dispersion(const D3Settings& settings) : cutoff_(settings.cutoff), cn_cutoff_(settings.cn_cutoff) {
+D3Dispersion::D3Dispersion(const D3Settings& settings)
+    : cutoff_(settings.cutoff), cn_cutoff_(settings.cn_cutoff), tail_correction_(settings.tail_correction) {
   check_finite_positive(cutoff_, "cutoff");
   check_finite_positive(cn_cutoff_, "CN cutoff");
   damping_ = settings.damping ? *settings.damping : d3_damping(settings.functional);
@@ -291,7 +293,7 @@ std::string D3Dispersion::fingerprint() const {
   return "d3 s6=" + core::hex_double(damping_.s6) + " a1=" + core::hex_double(damping_.a1) +
          " s8=" + core::hex_double(damping_.s8) + " a2=" + core::hex_double(damping_.a2) +
          " cutoff=" + core::hex_double(cutoff_) + " cn_cutoff=" + core::hex_double(cn_cutoff_) +
-         " table_sha256=" + table_sha256_;
+         (tail_correction_ ? " tail=1" : "") + " table_sha256=" + table_sha256_;
 }
 
 void D3Dispersion::prepare_translations(const core::Cell& cell) {
@@ -381,6 +383,47 @@ void D3Dispersion::prepare_translations(const core::Cell& cell) {
   translations_valid_ = true;
 }
 
+void D3Dispersion::prepare_bins(const core::Cell& cell) {
+  // Bins of the wrapped fractional positions, at least cutoff() wide (perpendicular width) along
+  // each periodic axis with room for three, so that every pair with an image within the cutoff
+  // lies in neighboring bins: |Δs_a| <= cutoff / width_a <= one bin. Other axes get one bin.
+  const std::size_t n = z_.size();
+  bins_ = {1, 1, 1};
+  if (has_lattice_) {
+    const Mat3 h = cell.matrix();
+    const double volume = std::abs(h.determinant());
+    for (int a = 0; a < 3; ++a) {
+      if (!periodic_[static_cast<std::size_t>(a)]) continue;
+      const Vec3 normal = h.row((a + 1) % 3).cross(h.row((a + 2) % 3));
+      const double width = volume / normal.norm();
+      const int k = static_cast<int>(std::floor(width / cutoff()));
+      bins_[static_cast<std::size_t>(a)] = k >= 3 ? std::min(k, 1024) : 1;
+    }
+  }
+  const std::size_t num_bins = static_cast<std::size_t>(bins_[0]) * static_cast<std::size_t>(bins_[1]) *
+                               static_cast<std::size_t>(bins_[2]);
+  atom_bin_.resize(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    std::size_t b = 0;
+    for (std::size_t a = 0; a < 3; ++a) {
+      int k = 0;
+      if (bins_[a] > 1) {
+        k = static_cast<int>(fractional_[i][static_cast<Eigen::Index>(a)] * bins_[a]);
+        k = std::clamp(k, 0, bins_[a] - 1);
+      }
+      b = b * static_cast<std::size_t>(bins_[a]) + static_cast<std::size_t>(k);
+    }
+    atom_bin_[i] = static_cast<std::uint32_t>(b);
+  }
+  // Counting sort: the atoms of each bin in ascending order.
+  bin_start_.assign(num_bins + 1, 0);
+  for (std::size_t i = 0; i < n; ++i) ++bin_start_[atom_bin_[i] + 1];
+  for (std::size_t b = 0; b < num_bins; ++b) bin_start_[b + 1] += bin_start_[b];
+  bin_atoms_.resize(n);
+  bin_fill_.assign(bin_start_.begin(), bin_start_.end() - 1);
+  for (std::size_t i = 0; i < n; ++i) bin_atoms_[bin_fill_[atom_bin_[i]]++] = static_cast<std::uint32_t>(i);
+}
+
 D3Dispersion::ImageSpan D3Dispersion::images(std::size_t i, std::size_t j, double radius,
                                              const std::vector<std::uint32_t>& counts, VectorColumns& scratch) const {
   // d0 = x_j - x_i reduced to fractional components in [-1/2, 1/2] on periodic axes (the
@@ -444,6 +487,7 @@ void D3Dispersion::prepare(const core::System& system, bool want_forces, bool wa
     for (std::size_t i = 0; i < n; ++i) fractional_[i] = cell.to_fractional(wrapped_[i]);
   }
   prepare_translations(cell);
+  prepare_bins(cell);
 
   const double pairs = 0.5 * static_cast<double>(n) * static_cast<double>(n + 1);
   const double work = pairs * static_cast<double>(std::max<std::uint32_t>(1, counts_dispersion_.back()));
@@ -478,7 +522,7 @@ void D3Dispersion::coordination_numbers_pass() {
 #pragma omp for schedule(static, 1)
     for (int ii = 0; ii < count; ++ii) {
       const auto i = static_cast<std::size_t>(ii);
-      for (std::size_t j = 0; j <= i; ++j) {
+      for_each_candidate(i, [&](std::size_t j) {
         const double rcov = pair(z_[i], z_[j]).rcov_sum;
         const ImageSpan s = images(i, j, rc, counts_cn_, buf.images);
         double sum = 0.0;
@@ -492,7 +536,7 @@ void D3Dispersion::coordination_numbers_pass() {
         }
         buf.cn[i] += sum;
         if (j != i) buf.cn[j] += sum;
-      }
+      });
     }
   }
   const std::size_t threads = num_threads_;
@@ -575,8 +619,21 @@ void D3Dispersion::dispersion_pass(bool want_atom_energy) {
       const auto i = static_cast<std::size_t>(ii);
       const double* wi = &weights_[i * kRefs];
       const double* dwi = &dweights_[i * kRefs];
-      for (std::size_t j = 0; j <= i; ++j) {
+      for_each_candidate(i, [&](std::size_t j) {
         const PairConstants& p = pair(z_[i], z_[j]);
+        // The damped sums over the images first: they do not depend on C6, and a candidate pair
+        // with no image in range (most of them in a large cell) costs no C6 then.
+        const ImageSpan s = images(i, j, rc, counts_dispersion_, buf.images);
+        const DampingConstants constants{s6, p.r0_6, p.r0_8, p.s8_c8};
+        DispersionSums sums;
+        if constexpr (kGradient) {
+          sums = dispersion_gradient_sums(s.d0[0], s.d0[1], s.d0[2], s.x, s.y, s.z, s.count, rc2, constants);
+        } else {
+          sums.g = dispersion_energy_sum(s.d0[0], s.d0[1], s.d0[2], s.x, s.y, s.z, s.count, rc2, constants);
+        }
+        const double g_sum = sums.g;
+        if (g_sum == 0.0) return;
+
         const double* block = c6_block(z_[i], z_[j]);
         const double* wj = &weights_[j * kRefs];
         const double* dwj = &dweights_[j * kRefs];
@@ -597,16 +654,6 @@ void D3Dispersion::dispersion_pass(bool want_atom_energy) {
             dc6_j += m_w * dwj[b];
           }
         }
-
-        const ImageSpan s = images(i, j, rc, counts_dispersion_, buf.images);
-        const DampingConstants constants{s6, p.r0_6, p.r0_8, p.s8_c8};
-        DispersionSums sums;
-        if constexpr (kGradient) {
-          sums = dispersion_gradient_sums(s.d0[0], s.d0[1], s.d0[2], s.x, s.y, s.z, s.count, rc2, constants);
-        } else {
-          sums.g = dispersion_energy_sum(s.d0[0], s.d0[1], s.d0[2], s.x, s.y, s.z, s.count, rc2, constants);
-        }
-        const double g_sum = sums.g;
 
         const double weight = (i == j) ? 0.5 : 1.0;
         const double e = -weight * c6 * g_sum;
@@ -631,7 +678,7 @@ void D3Dispersion::dispersion_pass(bool want_atom_energy) {
           virial[4] += wc6 * sums.hxz;
           virial[5] += wc6 * sums.hyz;
         }
-      }
+      });
     }
     buf.energy = energy;
     for (std::size_t k = 0; k < 6; ++k) buf.virial[k] += virial[k];
@@ -654,7 +701,7 @@ void D3Dispersion::cn_gradient_pass() {
 #pragma omp for schedule(static, 1)
     for (int ii = 0; ii < count; ++ii) {
       const auto i = static_cast<std::size_t>(ii);
-      for (std::size_t j = 0; j <= i; ++j) {
+      for_each_candidate(i, [&](std::size_t j) {
         const double rcov = pair(z_[i], z_[j]).rcov_sum;
         const ImageSpan s = images(i, j, rc, counts_cn_, buf.images);
         double fx = 0.0, fy = 0.0, fz = 0.0;
@@ -682,9 +729,62 @@ void D3Dispersion::cn_gradient_pass() {
           buf.forces[j] -= de_dd;
         }
         for (std::size_t k = 0; k < 6; ++k) virial[k] -= c * fdd[k];
-      }
+      });
     }
     for (std::size_t k = 0; k < 6; ++k) buf.virial[k] += virial[k];
+  }
+}
+
+void D3Dispersion::tail_pass(double volume, bool gradient) {
+  const std::size_t n = z_.size();
+  // Summed reference weights per element present.
+  elements_present_.clear();
+  for (const int z : z_) {
+    if (std::find(elements_present_.begin(), elements_present_.end(), z) == elements_present_.end()) {
+      elements_present_.push_back(z);
+    }
+  }
+  std::sort(elements_present_.begin(), elements_present_.end());
+  const std::size_t num_elements = elements_present_.size();
+  element_weights_.assign(num_elements * kRefs, 0.0);
+  for (std::size_t j = 0; j < n; ++j) {
+    const auto e = static_cast<std::size_t>(
+        std::lower_bound(elements_present_.begin(), elements_present_.end(), z_[j]) - elements_present_.begin());
+    for (std::size_t b = 0; b < kRefs; ++b) element_weights_[e * kRefs + b] += weights_[j * kRefs + b];
+  }
+  const double rc3 = cutoff_ * cutoff_ * cutoff_;
+  const double k6 = damping_.s6 / (3.0 * rc3);
+  const double k8 = 1.0 / (5.0 * rc3 * cutoff_ * cutoff_);
+  const double prefactor = -2.0 * std::numbers::pi / volume;
+  tail_energy_.resize(n);
+  tail_dedcn_.resize(n);
+  const int count = static_cast<int>(n);
+#pragma omp parallel for schedule(static) num_threads(static_cast<int>(num_threads_)) if (num_threads_ > 1)
+  for (int ii = 0; ii < count; ++ii) {
+    const auto i = static_cast<std::size_t>(ii);
+    const double* wi = &weights_[i * kRefs];
+    const double* dwi = &dweights_[i * kRefs];
+    double e = 0.0;
+    double de = 0.0;
+    for (std::size_t el = 0; el < num_elements; ++el) {
+      const int zj = elements_present_[el];
+      const double k = k6 + pair(z_[i], zj).s8_c8 * k8;
+      const double* block = c6_block(z_[i], zj);
+      const double* a_sum = &element_weights_[el * kRefs];
+      double c6 = 0.0;
+      double dc6 = 0.0;
+      for (std::size_t a = 0; a < kRefs; ++a) {
+        double m = 0.0;
+        for (std::size_t b = 0; b < kRefs; ++b) m += block[a * kRefs + b] * a_sum[b];
+        c6 += wi[a] * m;
+        dc6 += dwi[a] * m;
+      }
+      e += k * c6;
+      de += k * dc6;
+    }
+    tail_energy_[i] = prefactor * e;
+    // CN_i enters both as the row atom and, through the element sums, as a column atom: twice.
+    tail_dedcn_[i] = gradient ? 2.0 * prefactor * de : 0.0;
   }
 }
 
@@ -703,9 +803,19 @@ double D3Dispersion::evaluate(const core::System& system, const ForceRequest& re
     }
   }
 
+  // The tail needs three periodic axes (a volume over which the other atoms spread).
+  const core::Cell& cell = system.cell();
+  const bool tail = tail_correction_ && n > 0 && cell.periodic(0) && cell.periodic(1) && cell.periodic(2);
+  if (tail) tail_pass(cell.volume(), want_gradient);
+
   // Totals in thread order: the same result for the same thread count.
   double energy = 0.0;
   for (std::size_t t = 0; t < num_threads_; ++t) energy += threads_[t].energy;
+  double tail_energy = 0.0;
+  if (tail) {
+    for (std::size_t i = 0; i < n; ++i) tail_energy += tail_energy_[i];
+  }
+  energy += tail_energy;
   if (result == nullptr) return energy;
 
   result->energy = energy;
@@ -717,7 +827,7 @@ double D3Dispersion::evaluate(const core::System& system, const ForceRequest& re
       const auto i = static_cast<std::size_t>(ii);
       double sum = 0.0;
       for (std::size_t t = 0; t < threads; ++t) sum += threads_[t].dedcn[i];
-      dedcn_[i] = sum;
+      dedcn_[i] = tail ? sum + tail_dedcn_[i] : sum;
     }
     cn_gradient_pass();
   }
@@ -737,6 +847,8 @@ double D3Dispersion::evaluate(const core::System& system, const ForceRequest& re
       for (std::size_t k = 0; k < 6; ++k) w[k] += threads_[t].virial[k];
     }
     result->virial << w[0], w[3], w[4], w[3], w[1], w[5], w[4], w[5], w[2];
+    // E_tail ∝ 1/V: W = -∂E/∂ε = E_tail I.
+    result->virial += tail_energy * Mat3::Identity();
   } else {
     result->virial.setZero();
   }
@@ -745,7 +857,7 @@ double D3Dispersion::evaluate(const core::System& system, const ForceRequest& re
     for (std::size_t i = 0; i < n; ++i) {
       double e = 0.0;
       for (std::size_t t = 0; t < threads; ++t) e += threads_[t].atom_energy[i];
-      result->per_atom_energy[i] = e;
+      result->per_atom_energy[i] = tail ? e + tail_energy_[i] : e;
     }
   }
   return energy;

@@ -31,7 +31,17 @@
 // once and sums the damped terms over the translations T with |x_j - x_i + T| within range,
 // taken from a list of lattice translations sorted by length (built once per cell) in
 // vectorized loops. neighbor_request() therefore asks for an empty list (cutoff 0, half); the
-// `neighbors` argument is ignored. Cost is O(N² + N · images), memory O(N + translations).
+// `neighbors` argument is ignored. The pairs are found with bins at least a cutoff wide (a cell
+// list over fractional positions), so a cell larger than the cutoff sphere costs O(N · pairs in
+// range), and C6 is computed only for pairs with an image in range; memory O(N + translations).
+//
+// Tail correction (optional, D3Settings::tail_correction; three periodic axes only). Beyond the
+// cutoff, BJ damping is negligible and the other atoms are taken as spread evenly over the cell
+// (the pair distribution g(r) = 1, as for LAMMPS' pair_modify tail yes):
+//     E_tail = -(2π/V) Σ_i Σ_j C6_ij [s6 / (3 rc³) + s8 (C8/C6)_ij / (5 rc⁵)]
+// over all atoms i, j of the cell, with the current C6_ij (so it follows the coordination
+// numbers, with their chain rule in the forces) and W_tail = E_tail · I from its 1/V dependence.
+// Σ_j runs per element over summed reference weights, so the cost is O(N · elements).
 //
 // Threads: OpenMP over atoms i (cyclic static schedule), contributions to other atoms go to
 // per-thread buffers that are summed in thread order. The same thread count gives bitwise the
@@ -66,6 +76,9 @@ struct D3Settings {
   std::optional<D3Damping> damping;
   double cutoff = kD3DefaultCutoff;        ///< Å, dispersion pairs with r <= cutoff
   double cn_cutoff = kD3DefaultCnCutoff;   ///< Å, pairs counted in CN with r <= cn_cutoff
+  /// Add the pairs beyond `cutoff` as if the other atoms were spread evenly (three periodic axes
+  /// only; see "Tail correction" above).
+  bool tail_correction = false;
   /// Reference table written by scripts/setup; empty: default_d3_table_path().
   std::string table_path;
 };
@@ -105,6 +118,7 @@ class D3Dispersion final : public Potential {
   [[nodiscard]] const D3Damping& damping() const { return damping_; }
   [[nodiscard]] double dispersion_cutoff() const { return cutoff_; }
   [[nodiscard]] double cn_cutoff() const { return cn_cutoff_; }
+  [[nodiscard]] bool tail_correction() const { return tail_correction_; }
   [[nodiscard]] const std::string& table_path() const { return table_path_; }
   /// Coordination numbers of the last compute() or energy(), one per atom.
   [[nodiscard]] std::span<const double> coordination_numbers() const { return cn_; }
@@ -171,6 +185,31 @@ class D3Dispersion final : public Potential {
 
   void prepare(const core::System& system, bool want_forces, bool want_atom_energy);
   void prepare_translations(const core::Cell& cell);
+  void prepare_bins(const core::Cell& cell);
+  /// Call f(j) for every atom j <= i that may have an image within cutoff() of atom i: the atoms
+  /// of i's bin and its neighbors (all atoms when the cell is narrower than three bins), in a
+  /// fixed order.
+  template <class F>
+  void for_each_candidate(std::size_t i, F&& f) const {
+    const std::uint32_t b = atom_bin_[i];
+    const int nx = bins_[0], ny = bins_[1], nz = bins_[2];
+    const int bx = static_cast<int>(b) / (ny * nz), by = (static_cast<int>(b) / nz) % ny, bz = static_cast<int>(b) % nz;
+    const int rx = nx > 1 ? 1 : 0, ry = ny > 1 ? 1 : 0, rz = nz > 1 ? 1 : 0;
+    for (int dx = -rx; dx <= rx; ++dx) {
+      const int x = (bx + dx + nx) % nx;
+      for (int dy = -ry; dy <= ry; ++dy) {
+        const int y = (by + dy + ny) % ny;
+        for (int dz = -rz; dz <= rz; ++dz) {
+          const int z = (bz + dz + nz) % nz;
+          const auto bin = static_cast<std::size_t>((x * ny + y) * nz + z);
+          for (std::uint32_t k = bin_start_[bin]; k < bin_start_[bin + 1]; ++k) {
+            const std::size_t j = bin_atoms_[k];
+            if (j <= i) f(j);
+          }
+        }
+      }
+    }
+  }
   [[nodiscard]] ImageSpan images(std::size_t i, std::size_t j, double radius, const std::vector<std::uint32_t>& counts,
                                  VectorColumns& scratch) const;
   void coordination_numbers_pass();
@@ -178,6 +217,8 @@ class D3Dispersion final : public Potential {
   template <bool kGradient>
   void dispersion_pass(bool want_atom_energy);
   void cn_gradient_pass();
+  /// E_tail per atom into tail_energy_ and, with `gradient`, ∂E_tail/∂CN_i into tail_dedcn_.
+  void tail_pass(double volume, bool gradient);
   double evaluate(const core::System& system, const ForceRequest& request, ForceResult* result);
 
   static constexpr std::size_t kNumZ = D3Table::kMaxZ + 1;
@@ -187,6 +228,7 @@ class D3Dispersion final : public Potential {
   D3Damping damping_;
   double cutoff_ = 0.0;
   double cn_cutoff_ = 0.0;
+  bool tail_correction_ = false;
   std::string table_path_;
   std::string table_sha256_;            // of the reference table file's content
   std::array<int, kNumZ> num_refs_{};
@@ -220,6 +262,12 @@ class D3Dispersion final : public Potential {
   std::vector<double> dweights_;  // N x kRefs, ∂W/∂CN
   std::vector<double> dedcn_;     // ∂E/∂CN_i
   std::vector<ThreadBuffers> threads_;
+  std::vector<double> tail_energy_, tail_dedcn_;  // per atom
+  std::vector<double> element_weights_;           // per element present: Σ_j W_j (kRefs each)
+  std::vector<int> elements_present_;
+  // Bins of the candidate search (prepare_bins), rebuilt per call: O(N).
+  std::array<int, 3> bins_{1, 1, 1};
+  std::vector<std::uint32_t> atom_bin_, bin_start_, bin_fill_, bin_atoms_;
   std::size_t num_threads_ = 1;
 };
 

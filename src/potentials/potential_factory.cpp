@@ -159,6 +159,7 @@ std::unique_ptr<Potential> make_from_spec_key(const core::ConfigTable& table, co
     context.d3.functional = d3->optional_string("functional");
     context.d3.cutoff = d3->optional_quantity("cutoff", Dimension::length, core::Sign::positive);
     context.d3.cn_cutoff = d3->optional_quantity("cn_cutoff", Dimension::length, core::Sign::positive);
+    if (d3->has("tail_correction")) context.d3.tail_correction = d3->bool_or("tail_correction", false);
     d3->reject_unknown_keys();
   }
   table.reject_unknown_keys();
@@ -181,6 +182,7 @@ std::unique_ptr<Potential> make_d3_table(const core::ConfigTable& table) {
   overrides.functional = table.optional_string("functional");
   overrides.cutoff = table.optional_quantity("cutoff", Dimension::length, core::Sign::positive);
   overrides.cn_cutoff = table.optional_quantity("cn_cutoff", Dimension::length, core::Sign::positive);
+  if (table.has("tail_correction")) overrides.tail_correction = table.bool_or("tail_correction", false);
   table.reject_unknown_keys();
   return located(table, [&] { return make_d3_potential(std::nullopt, overrides); });
 }
@@ -280,6 +282,7 @@ std::unique_ptr<Potential> make_d3_potential(const std::optional<std::string>& f
   if (functional) settings.functional = *functional;
   if (overrides.cutoff) settings.cutoff = *overrides.cutoff;
   if (overrides.cn_cutoff) settings.cn_cutoff = *overrides.cn_cutoff;
+  if (overrides.tail_correction) settings.tail_correction = *overrides.tail_correction;
   return std::make_unique<D3Dispersion>(settings);
 }
 

@@ -36,6 +36,7 @@ struct D3Overrides {
   std::optional<std::string> functional;
   std::optional<double> cutoff;     ///< Å
   std::optional<double> cn_cutoff;  ///< Å
+  std::optional<bool> tail_correction;
 };
 
 struct SpecContext {
