@@ -72,8 +72,8 @@ def main():
     subprocess.run(["cmake", "--build", BUILD, "--target", "bench_d3_cutoff", "--parallel", "2"], check=True,
                    capture_output=True)
     env = dict(os.environ, OMP_NUM_THREADS=str(args.threads))
-    cases = [(95 * BOHR, 40 * BOHR, False), (20.0, 10.0, True), (15.0, 10.0, True), (15.0, 10.0, False),
-             (12.0, 8.0, True), (10.0, 8.0, True)]
+    cases = [(95 * BOHR, 40 * BOHR, False), (15.0, 40 * BOHR, False), (15.0, 40 * BOHR, True), (20.0, 12.0, True),
+             (15.0, 10.0, True), (12.0, 10.0, True), (12.0, 8.0, True), (10.0, 8.0, True)]
     rows = []
     with tempfile.TemporaryDirectory() as work:
         for name, atoms in structures().items():

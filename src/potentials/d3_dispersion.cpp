@@ -230,6 +230,7 @@ D3Dispersion::D3Dispersion(const D3Settings& settings)
     : cutoff_(settings.cutoff), cn_cutoff_(settings.cn_cutoff), tail_correction_(settings.tail_correction) {
   check_finite_positive(cutoff_, "cutoff");
   check_finite_positive(cn_cutoff_, "CN cutoff");
+  list_ = core::NeighborList(core::NeighborOptions{std::max(cutoff_, cn_cutoff_), 1.0, core::NeighborKind::half});
   damping_ = settings.damping ? *settings.damping : d3_damping(settings.functional);
   {
     const D3Damping& d = damping_;
@@ -487,7 +488,23 @@ void D3Dispersion::prepare(const core::System& system, bool want_forces, bool wa
     for (std::size_t i = 0; i < n; ++i) fractional_[i] = cell.to_fractional(wrapped_[i]);
   }
   prepare_translations(cell);
-  prepare_bins(cell);
+  if (!uses_list()) prepare_bins(cell);
+  elements_present_.clear();
+  for (const int zi : z_) {
+    if (std::find(elements_present_.begin(), elements_present_.end(), zi) == elements_present_.end()) {
+      elements_present_.push_back(zi);
+    }
+  }
+  std::sort(elements_present_.begin(), elements_present_.end());
+  element_of_.resize(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    element_of_[i] = static_cast<std::uint32_t>(
+        std::lower_bound(elements_present_.begin(), elements_present_.end(), z_[i]) - elements_present_.begin());
+  }
+  if (uses_list()) {
+    list_.update(system);
+    list_.cartesian_shifts(cell, list_shifts_);
+  }
 
   const double pairs = 0.5 * static_cast<double>(n) * static_cast<double>(n + 1);
   const double work = pairs * static_cast<double>(std::max<std::uint32_t>(1, counts_dispersion_.back()));
@@ -735,21 +752,268 @@ void D3Dispersion::cn_gradient_pass() {
   }
 }
 
+// The neighbor-list passes. Every entry of the half list is one image pair (i, j, n) with
+// d = x_j - x_i + n·H, counted once with weight 1; a self-image entry (j == i) stands for the
+// images n and -n together, so its term enters CN_i twice and its force cancels.
+void D3Dispersion::list_coordination_numbers_pass(const core::System& system) {
+  const std::size_t n = z_.size();
+  const double rc2 = cn_cutoff_ * cn_cutoff_;
+  const double range2 = cutoff() * cutoff();
+  if (pair_cache_.size() < list_.num_pairs()) pair_cache_.resize(list_.num_pairs());
+  pair_end_.resize(n);
+  pair_cn_end_.resize(n);
+  const auto x = system.positions();
+  const auto offsets = list_.offsets();
+  const auto neighbors = list_.neighbors();
+  const auto shifts = list_.shift_ids();
+  const int count = static_cast<int>(n);
+#pragma omp parallel num_threads(static_cast<int>(num_threads_)) if (num_threads_ > 1)
+  {
+    ThreadBuffers& buf = threads_[static_cast<std::size_t>(omp_get_thread_num())];
+#pragma omp for schedule(static, 16)
+    for (int ii = 0; ii < count; ++ii) {
+      const auto i = static_cast<std::size_t>(ii);
+      double own = 0.0;
+      // The entries within range are kept, compacted at the start of the atom's slots (those
+      // inside the CN cutoff first, up to pair_cn_end_[i]), with their pair vector and, inside
+      // the CN cutoff, f'(r)/r for the CN gradient pass.
+      std::size_t kept = offsets[i];
+      std::vector<PairEntry>& outer = buf.outer_pairs;
+      outer.clear();
+      for (std::size_t e = offsets[i]; e < offsets[i + 1]; ++e) {
+        const auto j = static_cast<std::size_t>(neighbors[e]);
+        const Vec3 d = x[j] - x[i] + list_shifts_[shifts[e]];
+        const double r2 = d.squaredNorm();
+        if (r2 > range2 || r2 <= kMinDistance2) continue;
+        PairEntry entry;
+        entry.j = static_cast<std::uint32_t>(j);
+        entry.d[0] = d[0];
+        entry.d[1] = d[1];
+        entry.d[2] = d[2];
+        entry.r2 = r2;
+        if (r2 > rc2) {
+          outer.push_back(entry);
+          continue;
+        }
+        const double rcov = pair(z_[i], z_[j]).rcov_sum;
+        const double r = std::sqrt(r2);
+        const double ex = std::exp(-kK1 * (rcov / r - 1.0));
+        const double f = 1.0 / (1.0 + ex);
+        entry.dfr = -f * f * ex * kK1 * rcov / (r2 * r);
+        pair_cache_[kept++] = entry;
+        own += f;
+        if (j == i) {
+          own += f;
+        } else {
+          buf.cn[j] += f;
+        }
+      }
+      pair_cn_end_[i] = kept;
+      for (const PairEntry& entry : outer) pair_cache_[kept++] = entry;
+      pair_end_[i] = kept;
+      buf.cn[i] += own;
+    }
+  }
+  const std::size_t threads = num_threads_;
+#pragma omp parallel for schedule(static) num_threads(static_cast<int>(num_threads_)) if (num_threads_ > 1)
+  for (int ii = 0; ii < count; ++ii) {
+    const auto i = static_cast<std::size_t>(ii);
+    double cn = 0.0;
+    for (std::size_t t = 0; t < threads; ++t) cn += threads_[t].cn[i];
+    cn_[i] = cn;
+  }
+}
+
+void D3Dispersion::prepare_c6_vectors(bool gradient) {
+  // u_i^e[b] = Σ_a w_i[a] M(Z_i, Z_e)[a][b], so that C6_ij = u_i^{e_j} · w_j,
+  // ∂C6/∂CN_i = du_i^{e_j} · w_j and ∂C6/∂CN_j = u_i^{e_j} · dw_j.
+  const std::size_t n = z_.size();
+  const std::size_t num_elements = elements_present_.size();
+  c6_u_.resize(n * num_elements * kRefs);
+  c6_du_.resize(gradient ? n * num_elements * kRefs : 0);
+  const int count = static_cast<int>(n);
+#pragma omp parallel for schedule(static) num_threads(static_cast<int>(num_threads_)) if (num_threads_ > 1)
+  for (int ii = 0; ii < count; ++ii) {
+    const auto i = static_cast<std::size_t>(ii);
+    const double* wi = &weights_[i * kRefs];
+    const double* dwi = &dweights_[i * kRefs];
+    for (std::size_t el = 0; el < num_elements; ++el) {
+      const double* block = c6_block(z_[i], elements_present_[el]);
+      double* u = &c6_u_[(i * num_elements + el) * kRefs];
+      double* du = gradient ? &c6_du_[(i * num_elements + el) * kRefs] : nullptr;
+      for (std::size_t b = 0; b < kRefs; ++b) {
+        double m_w = 0.0;
+        double m_dw = 0.0;
+        for (std::size_t a = 0; a < kRefs; ++a) {
+          m_w += wi[a] * block[a * kRefs + b];
+          m_dw += dwi[a] * block[a * kRefs + b];
+        }
+        u[b] = m_w;
+        if (du != nullptr) du[b] = m_dw;
+      }
+    }
+  }
+}
+
+template <bool kGradient>
+void D3Dispersion::list_dispersion_pass(bool want_atom_energy) {
+  const std::size_t n = z_.size();
+  const double rc2 = cutoff_ * cutoff_;
+  const double s6 = damping_.s6;
+  const std::size_t num_elements = elements_present_.size();
+  const auto offsets = list_.offsets();
+  const int count = static_cast<int>(n);
+#pragma omp parallel num_threads(static_cast<int>(num_threads_)) if (num_threads_ > 1)
+  {
+    ThreadBuffers& buf = threads_[static_cast<std::size_t>(omp_get_thread_num())];
+    double energy = 0.0;
+    std::array<double, 6> virial{};
+#pragma omp for schedule(static, 16)
+    for (int ii = 0; ii < count; ++ii) {
+      const auto i = static_cast<std::size_t>(ii);
+      Vec3 fi = Vec3::Zero();
+      for (std::size_t e = offsets[i]; e < pair_end_[i]; ++e) {
+        const PairEntry& entry = pair_cache_[e];
+        const double r2 = entry.r2;
+        if (r2 > rc2) continue;
+        const std::size_t j = entry.j;
+        const Vec3 d(entry.d[0], entry.d[1], entry.d[2]);
+        const PairConstants& p = pair(z_[i], z_[j]);
+        const double* u = &c6_u_[(i * num_elements + element_of_[j]) * kRefs];
+        const double* wj = &weights_[j * kRefs];
+        double c6 = 0.0;
+        for (std::size_t b = 0; b < kRefs; ++b) c6 += u[b] * wj[b];
+        // Grimme, Ehrlich, Goerigk 2011, Eq. 5 with one division, as dispersion_gradient_sums().
+        const double r4 = r2 * r2;
+        const double r6 = r4 * r2;
+        const double a6 = r6 + p.r0_6;
+        const double a8 = r6 * r2 + p.r0_8;
+        const double q = 1.0 / (a6 * a8);
+        const double t6 = a8 * q;
+        const double t8 = a6 * q;
+        const double g = s6 * t6 + p.s8_c8 * t8;
+        const double pair_energy = -c6 * g;
+        energy += pair_energy;
+        if (want_atom_energy) {
+          buf.atom_energy[i] += 0.5 * pair_energy;
+          buf.atom_energy[j] += 0.5 * pair_energy;
+        }
+        if constexpr (kGradient) {
+          const double* du = &c6_du_[(i * num_elements + element_of_[j]) * kRefs];
+          const double* dwj = &dweights_[j * kRefs];
+          double dc6_i = 0.0;
+          double dc6_j = 0.0;
+          for (std::size_t b = 0; b < kRefs; ++b) {
+            dc6_i += du[b] * wj[b];
+            dc6_j += u[b] * dwj[b];
+          }
+          buf.dedcn[i] -= dc6_i * g;
+          buf.dedcn[j] -= dc6_j * g;
+          // h = (1/r) dg/dr; force on j: C6 h d; W += C6 h d ⊗ d.
+          const double h = -6.0 * s6 * r4 * t6 * t6 - 8.0 * p.s8_c8 * r6 * t8 * t8;
+          const double ch = c6 * h;
+          if (j != i) {
+            fi -= ch * d;
+            buf.forces[j] += ch * d;
+          }
+          add_outer(virial, d[0], d[1], d[2], ch);
+        }
+      }
+      if constexpr (kGradient) buf.forces[i] += fi;
+    }
+    buf.energy = energy;
+    for (std::size_t k = 0; k < 6; ++k) buf.virial[k] += virial[k];
+  }
+}
+
+void D3Dispersion::list_cn_gradient_pass() {
+  // ∂E/∂d = (∂E/∂CN_i + ∂E/∂CN_j) f'(r) d/r over the entries within cn_cutoff (see
+  // cn_gradient_pass; a self-image entry gives 2 ∂E/∂CN_i and no force).
+  const std::size_t n = z_.size();
+  const auto offsets = list_.offsets();
+  const int count = static_cast<int>(n);
+#pragma omp parallel num_threads(static_cast<int>(num_threads_)) if (num_threads_ > 1)
+  {
+    ThreadBuffers& buf = threads_[static_cast<std::size_t>(omp_get_thread_num())];
+    std::array<double, 6> virial{};
+#pragma omp for schedule(static, 16)
+    for (int ii = 0; ii < count; ++ii) {
+      const auto i = static_cast<std::size_t>(ii);
+      Vec3 fi = Vec3::Zero();
+      for (std::size_t e = offsets[i]; e < pair_cn_end_[i]; ++e) {
+        const PairEntry& entry = pair_cache_[e];
+        const std::size_t j = entry.j;
+        const Vec3 d(entry.d[0], entry.d[1], entry.d[2]);
+        const double c = (dedcn_[i] + dedcn_[j]) * entry.dfr;
+        if (j != i) {
+          fi += c * d;
+          buf.forces[j] -= c * d;
+        }
+        add_outer(virial, d[0], d[1], d[2], -c);
+      }
+      buf.forces[i] += fi;
+    }
+    for (std::size_t k = 0; k < 6; ++k) buf.virial[k] += virial[k];
+  }
+}
+
+void D3Dispersion::add_cn_tail(double volume) {
+  // The coordination-number shell between cn_cutoff and the default CN cutoff (40 Bohr) with the
+  // other atoms spread evenly: CN_i += Σ_Z (N_Z / V) τ(Z_i, Z), τ = 4π ∫_a^b r² f(r) dr (f the
+  // counting function, Grimme 2010 Eq. 15; it tends to 1/(1 + e^16) ≈ 1e-7, not 0, hence the
+  // upper bound of the reference). Its strain derivative, as the reference's pair sum gives it
+  // (pairs crossing a enter smoothly, those crossing b are cut), is
+  // ∂CN_i/∂ε_aa = -(N_Z/V) [τ + (4π/3)(a³ f(a) - b³ f(b))]: the 1/V part and a boundary part,
+  // kept per atom for the virial.
+  const std::size_t n = z_.size();
+  const double a = cn_cutoff_;
+  const double b = kD3DefaultCnCutoff;
+  cn_tail_.assign(n, 0.0);
+  cn_tail_boundary_.assign(n, 0.0);
+  if (!(b > a)) return;
+  const std::size_t num_elements = elements_present_.size();
+  std::vector<std::size_t> count(num_elements, 0);
+  for (std::size_t i = 0; i < n; ++i) ++count[element_of_[i]];
+  // τ and the boundary term per ordered pair of elements present (Simpson's rule, 2000 panels:
+  // the integrand is smooth and varies on the scale of Å).
+  std::vector<double> tau(num_elements * num_elements), edge(num_elements * num_elements);
+  const auto f = [](double rcov, double r) { return 1.0 / (1.0 + std::exp(-kK1 * (rcov / r - 1.0))); };
+  constexpr int kPanels = 2000;
+  const double h = (b - a) / kPanels;
+  for (std::size_t e1 = 0; e1 < num_elements; ++e1) {
+    for (std::size_t e2 = 0; e2 < num_elements; ++e2) {
+      const double rcov = pair(elements_present_[e1], elements_present_[e2]).rcov_sum;
+      double sum = 0.0;
+      for (int k = 0; k <= kPanels; ++k) {
+        const double r = a + h * k;
+        const double w = (k == 0 || k == kPanels) ? 1.0 : (k % 2 == 1 ? 4.0 : 2.0);
+        sum += w * r * r * f(rcov, r);
+      }
+      tau[e1 * num_elements + e2] = 4.0 * std::numbers::pi * sum * h / 3.0;
+      edge[e1 * num_elements + e2] = 4.0 * std::numbers::pi / 3.0 * (a * a * a * f(rcov, a) - b * b * b * f(rcov, b));
+    }
+  }
+  for (std::size_t i = 0; i < n; ++i) {
+    double shell = 0.0;
+    double boundary = 0.0;
+    for (std::size_t e = 0; e < num_elements; ++e) {
+      const double density = static_cast<double>(count[e]) / volume;
+      shell += density * tau[element_of_[i] * num_elements + e];
+      boundary += density * edge[element_of_[i] * num_elements + e];
+    }
+    cn_[i] += shell;
+    cn_tail_[i] = shell;
+    cn_tail_boundary_[i] = boundary;
+  }
+}
+
 void D3Dispersion::tail_pass(double volume, bool gradient) {
   const std::size_t n = z_.size();
   // Summed reference weights per element present.
-  elements_present_.clear();
-  for (const int z : z_) {
-    if (std::find(elements_present_.begin(), elements_present_.end(), z) == elements_present_.end()) {
-      elements_present_.push_back(z);
-    }
-  }
-  std::sort(elements_present_.begin(), elements_present_.end());
   const std::size_t num_elements = elements_present_.size();
   element_weights_.assign(num_elements * kRefs, 0.0);
   for (std::size_t j = 0; j < n; ++j) {
-    const auto e = static_cast<std::size_t>(
-        std::lower_bound(elements_present_.begin(), elements_present_.end(), z_[j]) - elements_present_.begin());
+    const std::size_t e = element_of_[j];
     for (std::size_t b = 0; b < kRefs; ++b) element_weights_[e * kRefs + b] += weights_[j * kRefs + b];
   }
   const double rc3 = cutoff_ * cutoff_ * cutoff_;
@@ -757,6 +1021,7 @@ void D3Dispersion::tail_pass(double volume, bool gradient) {
   const double k8 = 1.0 / (5.0 * rc3 * cutoff_ * cutoff_);
   const double prefactor = -2.0 * std::numbers::pi / volume;
   tail_energy_.resize(n);
+  tail_energy8_.resize(n);
   tail_dedcn_.resize(n);
   const int count = static_cast<int>(n);
 #pragma omp parallel for schedule(static) num_threads(static_cast<int>(num_threads_)) if (num_threads_ > 1)
@@ -765,10 +1030,12 @@ void D3Dispersion::tail_pass(double volume, bool gradient) {
     const double* wi = &weights_[i * kRefs];
     const double* dwi = &dweights_[i * kRefs];
     double e = 0.0;
+    double e8 = 0.0;
     double de = 0.0;
     for (std::size_t el = 0; el < num_elements; ++el) {
       const int zj = elements_present_[el];
       const double k = k6 + pair(z_[i], zj).s8_c8 * k8;
+      const double k_8 = pair(z_[i], zj).s8_c8 * k8;
       const double* block = c6_block(z_[i], zj);
       const double* a_sum = &element_weights_[el * kRefs];
       double c6 = 0.0;
@@ -780,9 +1047,11 @@ void D3Dispersion::tail_pass(double volume, bool gradient) {
         dc6 += dwi[a] * m;
       }
       e += k * c6;
+      e8 += k_8 * c6;
       de += k * dc6;
     }
     tail_energy_[i] = prefactor * e;
+    tail_energy8_[i] = prefactor * e8;
     // CN_i enters both as the row atom and, through the element sums, as a column atom: twice.
     tail_dedcn_[i] = gradient ? 2.0 * prefactor * de : 0.0;
   }
@@ -793,8 +1062,22 @@ double D3Dispersion::evaluate(const core::System& system, const ForceRequest& re
   const bool want_atom_energy = result != nullptr && request.per_atom_energy;
   const std::size_t n = system.num_atoms();
   prepare(system, want_gradient, want_atom_energy);
-  if (n > 0) {
+  // The tail needs three periodic axes (a volume over which the other atoms spread).
+  const core::Cell& cell = system.cell();
+  const bool tail = tail_correction_ && n > 0 && cell.periodic(0) && cell.periodic(1) && cell.periodic(2);
+  if (n > 0 && uses_list()) {
+    list_coordination_numbers_pass(system);
+    if (tail) add_cn_tail(cell.volume());
+    weights_pass();
+    prepare_c6_vectors(want_gradient);
+    if (want_gradient) {
+      list_dispersion_pass<true>(want_atom_energy);
+    } else {
+      list_dispersion_pass<false>(want_atom_energy);
+    }
+  } else if (n > 0) {
     coordination_numbers_pass();
+    if (tail) add_cn_tail(cell.volume());
     weights_pass();
     if (want_gradient) {
       dispersion_pass<true>(want_atom_energy);
@@ -803,18 +1086,26 @@ double D3Dispersion::evaluate(const core::System& system, const ForceRequest& re
     }
   }
 
-  // The tail needs three periodic axes (a volume over which the other atoms spread).
-  const core::Cell& cell = system.cell();
-  const bool tail = tail_correction_ && n > 0 && cell.periodic(0) && cell.periodic(1) && cell.periodic(2);
   if (tail) tail_pass(cell.volume(), want_gradient);
 
   // Totals in thread order: the same result for the same thread count.
   double energy = 0.0;
   for (std::size_t t = 0; t < num_threads_; ++t) energy += threads_[t].energy;
   double tail_energy = 0.0;
+  double tail_energy8 = 0.0;
   if (tail) {
-    for (std::size_t i = 0; i < n; ++i) tail_energy += tail_energy_[i];
+    for (std::size_t i = 0; i < n; ++i) {
+      tail_energy += tail_energy_[i];
+      tail_energy8 += tail_energy8_[i];
+    }
   }
+  // The pressure of the pairs beyond the cutoff, (n/3) E_n / V for the r^-n part (n = 6, 8), is
+  // larger than -∂E_tail/∂V = E_tail / V at a fixed cutoff: under a strain pairs cross the
+  // cutoff, which the truncated sum's virial does not see. The difference, the boundary term
+  // B = Σ_n (n/3 - 1) E_n = E_6 + (5/3) E_8, is added to the virial as LAMMPS' tail correction
+  // does, so that the pressure is that of the full sum.
+  last_tail_energy_ = tail_energy;
+  last_tail_boundary_ = (tail_energy - tail_energy8) + (5.0 / 3.0) * tail_energy8;
   energy += tail_energy;
   if (result == nullptr) return energy;
 
@@ -829,7 +1120,11 @@ double D3Dispersion::evaluate(const core::System& system, const ForceRequest& re
       for (std::size_t t = 0; t < threads; ++t) sum += threads_[t].dedcn[i];
       dedcn_[i] = tail ? sum + tail_dedcn_[i] : sum;
     }
-    cn_gradient_pass();
+    if (uses_list()) {
+      list_cn_gradient_pass();
+    } else {
+      cn_gradient_pass();
+    }
   }
   if (request.forces) {
     result->forces.resize(n);
@@ -847,8 +1142,18 @@ double D3Dispersion::evaluate(const core::System& system, const ForceRequest& re
       for (std::size_t k = 0; k < 6; ++k) w[k] += threads_[t].virial[k];
     }
     result->virial << w[0], w[3], w[4], w[3], w[1], w[5], w[4], w[5], w[2];
-    // E_tail ∝ 1/V: W = -∂E/∂ε = E_tail I.
-    result->virial += tail_energy * Mat3::Identity();
+    // E_tail ∝ 1/V: -∂E_tail/∂ε = E_tail I, plus the boundary term above. The CN shell: its
+    // 1/V and its boundary term enter through ∂E/∂CN_i (add_cn_tail).
+    double cn_shell = 0.0;
+    double cn_boundary = 0.0;
+    if (tail) {
+      for (std::size_t i = 0; i < n; ++i) {
+        cn_shell += dedcn_[i] * cn_tail_[i];
+        cn_boundary += dedcn_[i] * cn_tail_boundary_[i];
+      }
+    }
+    last_tail_boundary_ += cn_boundary;
+    result->virial += (tail_energy + cn_shell + last_tail_boundary_) * Mat3::Identity();
   } else {
     result->virial.setZero();
   }

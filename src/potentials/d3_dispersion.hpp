@@ -35,13 +35,25 @@
 // list over fractional positions), so a cell larger than the cutoff sphere costs O(N · pairs in
 // range), and C6 is computed only for pairs with an image in range; memory O(N + translations).
 //
+// Short cutoffs (both at most kD3ListMaxCutoff = 20 Å): D3 keeps a half neighbor list of its own
+// (core::NeighborList, cell lists, skin 1 Å, rebuilt only when atoms moved far enough) and sums
+// over its entries, one image pair each, with C6 from per-atom vectors M(Z_i, Z)ᵀ w_i prepared
+// once per call (5 multiply-adds per pair instead of 25). The image sums above are kept for
+// longer cutoffs, where a list would hold tens of thousands of entries per atom. Both give the
+// same energy, forces and virial to rounding (tests/unit/potentials/test_d3.cpp).
+//
 // Tail correction (optional, D3Settings::tail_correction; three periodic axes only). Beyond the
 // cutoff, BJ damping is negligible and the other atoms are taken as spread evenly over the cell
 // (the pair distribution g(r) = 1, as for LAMMPS' pair_modify tail yes):
 //     E_tail = -(2π/V) Σ_i Σ_j C6_ij [s6 / (3 rc³) + s8 (C8/C6)_ij / (5 rc⁵)]
 // over all atoms i, j of the cell, with the current C6_ij (so it follows the coordination
-// numbers, with their chain rule in the forces) and W_tail = E_tail · I from its 1/V dependence.
-// Σ_j runs per element over summed reference weights, so the cost is O(N · elements).
+// numbers, with their chain rule in the forces). Its virial is that of the missing pairs,
+// W_tail = Σ_n (n/3) E_tail,n · I for the r⁻⁶ and r⁻⁸ parts (the uniform-density pressure, as
+// LAMMPS' pair_modify tail): E_tail · I from its 1/V dependence plus the boundary term of pairs
+// crossing the cutoff under strain (last_tail_boundary()).
+// Σ_j runs per element over summed reference weights, so the cost is O(N · elements). The
+// coordination numbers get the same treatment for the shell between cn_cutoff and the default CN
+// cutoff (40 Bohr): CN_i += Σ_Z ρ_Z 4π ∫ r² f(r) dr, with its virial (1/V part and boundary part).
 //
 // Threads: OpenMP over atoms i (cyclic static schedule), contributions to other atoms go to
 // per-thread buffers that are summed in thread order. The same thread count gives bitwise the
@@ -57,6 +69,7 @@
 #include <string>
 #include <vector>
 
+#include "core/neighbor_list.hpp"
 #include "core/units.hpp"
 #include "potentials/d3_parameters.hpp"
 #include "potentials/potential.hpp"
@@ -66,6 +79,8 @@ namespace ioncycle::potentials {
 /// Default D3 cutoffs: 95 Bohr for the dispersion energy, 40 Bohr for coordination numbers.
 inline constexpr double kD3DefaultCutoff = 95.0 * units::bohr;    ///< Å (50.2718)
 inline constexpr double kD3DefaultCnCutoff = 40.0 * units::bohr;  ///< Å (21.1671)
+/// Up to this range (Å, the larger cutoff) D3 keeps a neighbor list of its own (see below).
+inline constexpr double kD3ListMaxCutoff = 20.0;
 
 /// How a D3Dispersion is set up.
 struct D3Settings {
@@ -119,6 +134,10 @@ class D3Dispersion final : public Potential {
   [[nodiscard]] double dispersion_cutoff() const { return cutoff_; }
   [[nodiscard]] double cn_cutoff() const { return cn_cutoff_; }
   [[nodiscard]] bool tail_correction() const { return tail_correction_; }
+  /// Of the last evaluation: E_tail (eV), and the boundary term B (eV) of its virial (see above;
+  /// with the CN shell's boundary term Σ_i ∂E/∂CN_i · b_i): W = -∂E/∂ε + B I.
+  [[nodiscard]] double last_tail_energy() const { return last_tail_energy_; }
+  [[nodiscard]] double last_tail_boundary() const { return last_tail_boundary_; }
   [[nodiscard]] const std::string& table_path() const { return table_path_; }
   /// Coordination numbers of the last compute() or energy(), one per atom.
   [[nodiscard]] std::span<const double> coordination_numbers() const { return cn_; }
@@ -165,6 +184,15 @@ class D3Dispersion final : public Potential {
     const double* z = nullptr;
     std::size_t count = 0;
   };
+  // The list entries within range, kept by the CN pass at the start of each atom's slots (up to
+  // pair_end_[i]; those within the CN cutoff first, up to pair_cn_end_[i]) for the two later
+  // passes: neighbor, pair vector, r², f'(r)/r of the CN term (0 beyond the CN cutoff).
+  struct PairEntry {
+    std::uint32_t j = 0;
+    double d[3] = {0.0, 0.0, 0.0};
+    double r2 = 0.0;
+    double dfr = 0.0;
+  };
   // Accumulators of one OpenMP thread.
   struct ThreadBuffers {
     std::vector<double> cn;
@@ -172,6 +200,7 @@ class D3Dispersion final : public Potential {
     std::vector<double> atom_energy;
     std::vector<core::Vec3> forces;
     VectorColumns images;  // images of a pair outside the translation list's reach
+    std::vector<PairEntry> outer_pairs;  // one atom's cached pairs beyond the CN cutoff
     double energy = 0.0;
     std::array<double, 6> virial{};  // xx yy zz xy xz yz
   };
@@ -219,6 +248,15 @@ class D3Dispersion final : public Potential {
   void cn_gradient_pass();
   /// E_tail per atom into tail_energy_ and, with `gradient`, ∂E_tail/∂CN_i into tail_dedcn_.
   void tail_pass(double volume, bool gradient);
+  /// The coordination numbers' shell beyond cn_cutoff (tail correction; see the .cpp).
+  void add_cn_tail(double volume);
+  /// The neighbor-list passes (short cutoffs).
+  [[nodiscard]] bool uses_list() const { return cutoff() <= kD3ListMaxCutoff; }
+  void list_coordination_numbers_pass(const core::System& system);
+  void prepare_c6_vectors(bool gradient);
+  template <bool kGradient>
+  void list_dispersion_pass(bool want_atom_energy);
+  void list_cn_gradient_pass();
   double evaluate(const core::System& system, const ForceRequest& request, ForceResult* result);
 
   static constexpr std::size_t kNumZ = D3Table::kMaxZ + 1;
@@ -262,9 +300,19 @@ class D3Dispersion final : public Potential {
   std::vector<double> dweights_;  // N x kRefs, ∂W/∂CN
   std::vector<double> dedcn_;     // ∂E/∂CN_i
   std::vector<ThreadBuffers> threads_;
-  std::vector<double> tail_energy_, tail_dedcn_;  // per atom
+  std::vector<double> tail_energy_, tail_energy8_, tail_dedcn_;  // per atom (tail_energy8_: its r⁻⁸ part)
+  double last_tail_energy_ = 0.0, last_tail_boundary_ = 0.0;
+  std::vector<double> cn_tail_, cn_tail_boundary_;  // per atom
   std::vector<double> element_weights_;           // per element present: Σ_j W_j (kRefs each)
   std::vector<int> elements_present_;
+  // Neighbor-list path: the list, its Cartesian shifts, each atom's element index among
+  // elements_present_, and u_i^e = M(Z_i, Z_e)ᵀ w_i (and with dw_i) per atom and element.
+  core::NeighborList list_{core::NeighborOptions{0.0, 1.0, core::NeighborKind::half}};
+  std::vector<core::Vec3> list_shifts_;
+  std::vector<std::uint32_t> element_of_;
+  std::vector<double> c6_u_, c6_du_;
+  std::vector<PairEntry> pair_cache_;
+  std::vector<std::size_t> pair_end_, pair_cn_end_;
   // Bins of the candidate search (prepare_bins), rebuilt per call: O(N).
   std::array<int, 3> bins_{1, 1, 1};
   std::vector<std::uint32_t> atom_bin_, bin_start_, bin_fill_, bin_atoms_;

@@ -570,3 +570,150 @@ TEST_CASE("D3 input errors: missing or corrupt table, unknown functional, bad pa
     CHECK(msg.find("Z = 1-94") != std::string::npos);
   }
 }
+
+namespace {
+
+// D3(BJ, PBE) with explicit cutoffs (Å) and tail correction.
+D3Dispersion d3_with(double cutoff, double cn_cutoff, bool tail) {
+  D3Settings settings;
+  settings.cutoff = cutoff;
+  settings.cn_cutoff = cn_cutoff;
+  settings.tail_correction = tail;
+  return D3Dispersion(settings);
+}
+
+// A sparse Li/C/O gas in a cubic box of 66 Å: wider than three times a 21 Å cutoff, so the image
+// path finds its pairs through 3 x 3 x 3 bins.
+System sparse_gas() {
+  System s{Cell::orthorhombic(66.0, 66.0, 66.0)};
+  std::mt19937_64 rng(77);
+  std::uniform_real_distribution<double> u(0.0, 66.0);
+  const int species[] = {3, 6, 8};
+  for (int k = 0; k < 240; ++k) {
+    for (;;) {
+      const Vec3 r(u(rng), u(rng), u(rng));
+      bool ok = true;
+      for (const auto& q : s.positions()) ok = ok && s.cell().minimum_image(q - r).norm() > 2.0;
+      if (!ok) continue;
+      core::AtomSpec spec;
+      spec.z = species[k % 3];
+      spec.position = r;
+      s.add_atom(spec);
+      break;
+    }
+  }
+  return s;
+}
+
+}  // namespace
+
+TEST_CASE("D3 at short cutoffs (its own neighbor list) and in a cell wider than three cutoffs (bins) matches "
+          "the dftd3 package",
+          "[unit][potentials][d3]") {
+  const std::string dir = t::temp_dir("d3_short");
+  auto files = t::write_acceptance_structures(dir);
+  // 12 / 8 Å: the neighbor-list path (both cutoffs <= 20 Å).
+  {
+    D3Dispersion d3 = d3_with(12.0, 8.0, false);
+    const auto refs = reference(files, 12.0, 8.0);
+    for (std::size_t k = 0; k < files.size(); ++k) {
+      const System s = io::read_structure(files[k]).system;
+      INFO(files[k]);
+      const auto ours = t::evaluate(d3, s, ForceRequest{true, true, true});
+      const Deviation d = compare(ours, refs[k], s);
+      // The tolerances of the default-cutoff comparison above (measured agreement: ~1e-8 eV/atom,
+      // ~1e-7 eV/Å, ~4e-6 GPa, as there).
+      CHECK(d.energy < 1e-6);
+      CHECK(d.force < 1e-5);
+      CHECK(d.stress < 1e-4);
+      double sum = 0.0;
+      for (const double e : ours.per_atom_energy) sum += e;
+      CHECK(sum == Approx(ours.energy).epsilon(1e-12));
+      CHECK(t::energy_of(d3, s) == Approx(ours.energy).epsilon(1e-13));
+    }
+  }
+  // 21 / 10 Å in a 66 Å box: the image path with bins.
+  {
+    const System gas = sparse_gas();
+    const std::string file = write_xyz(dir, "gas", gas);
+    D3Dispersion d3 = d3_with(21.0, 10.0, false);
+    const auto refs = reference({file}, 21.0, 10.0);
+    const auto ours = t::evaluate(d3, gas, ForceRequest{true, true, true});
+    const Deviation d = compare(ours, refs[0], gas);
+    INFO("sparse gas, 240 atoms in 66 A: E = " << ours.energy << " eV");
+    CHECK(std::abs(ours.energy) > 1e-3);  // the gas interacts
+    CHECK(d.energy < 1e-6);
+    CHECK(d.force < 1e-5);
+    CHECK(d.stress < 1e-4);
+  }
+}
+
+TEST_CASE("D3 neighbor-list path: derivatives with the tail correction, thread counts", "[unit][potentials][d3]") {
+  const System s = random_electrode_cell(24, 300.0, 29);
+  const double rc = cutoff_in_gap(s, 12.0, 5e-5);
+  const double rc_cn = cutoff_in_gap(s, 8.0, 5e-5);
+  D3Dispersion plain = d3_with(rc, rc_cn, false);
+  t::check_forces_by_central_difference(plain, s, 1e-5, 1e-6, 1e-8);
+  t::check_virial_by_strain(plain, s, 1e-7, 1e-5, 1e-6);
+  D3Dispersion d3 = d3_with(rc, rc_cn, true);
+  t::check_forces_by_central_difference(d3, s, 1e-5, 1e-6, 1e-8);
+  t::check_symmetries(d3, s, 31, 1e-10, 1e-12);
+  // With the tail: the virial is the strain derivative of the energy (the tail's 1/V and its
+  // coordination-number chain rule) plus the boundary term B of pairs crossing the cutoff,
+  // W = -∂E/∂ε + B I, so that P_tail = Σ_n (n/3) E_tail,n / V.
+  const auto r = t::evaluate(d3, s);
+  const double boundary = d3.last_tail_boundary();
+  const double e_tail = d3.last_tail_energy();
+  CHECK(e_tail < 0.0);
+  CHECK(boundary < e_tail);       // B = E_6 + (5/3) E_8, both negative
+  CHECK(boundary > 2.0 * e_tail);
+  const double h = 1e-7;
+  for (int a = 0; a < 3; ++a) {
+    for (int b = 0; b < 3; ++b) {
+      Mat3 strain = Mat3::Zero();
+      strain(a, b) = h;
+      const double ep = t::energy_of(d3, t::strained(s, strain));
+      const double em = t::energy_of(d3, t::strained(s, -strain));
+      const double w_fd = -(ep - em) / (2.0 * h) + (a == b ? boundary : 0.0);
+      INFO("W(" << a << "," << b << ") " << r.virial(a, b) << " vs " << w_fd);
+      CHECK(std::abs(r.virial(a, b) - w_fd) <= 1e-6 + 1e-5 * std::abs(r.virial(a, b)));
+    }
+  }
+  const System big = random_electrode_cell(200, 2400.0, 37);
+  t::check_same_result(t::evaluate_with_threads(d3, big, 1), t::evaluate_with_threads(d3, big, 2), 1e-12, 1e-15,
+                       "1 vs 2 threads");
+}
+
+TEST_CASE("D3 tail correction recovers most of the energy and pressure beyond a short cutoff",
+          "[unit][potentials][d3]") {
+  // Against the default cutoffs (95 / 40 Bohr) with the same 40 Bohr CN cutoff, so that only the
+  // dispersion pairs between 15 Å and 50 Å differ: without the tail they are missing (+0.4 to
+  // +2 meV/atom); with it, what remains is the layering the uniform-density tail ignores.
+  const std::string dir = t::temp_dir("d3_tail");
+  const auto files = t::write_acceptance_structures(dir);
+  D3Dispersion cut = d3_with(15.0, pbe().cn_cutoff(), false);
+  D3Dispersion tail = d3_with(15.0, pbe().cn_cutoff(), true);
+  for (const auto& file : files) {
+    if (file.find("narrow") != std::string::npos) continue;  // 4 atoms: every pair is an image
+    const System s = io::read_structure(file).system;
+    const auto n = static_cast<double>(s.num_atoms());
+    const double volume = s.cell().volume();
+    const auto full = t::evaluate(pbe(), s);
+    const auto without = t::evaluate(cut, s);
+    const auto with = t::evaluate(tail, s);
+    const double de_without = std::abs(without.energy - full.energy) / n;
+    const double de_with = std::abs(with.energy - full.energy) / n;
+    const auto pressure = [&](const ForceResult& r) { return r.virial.trace() / (3.0 * volume) * units::eV_per_A3_in_GPa; };
+    const double dp_without = std::abs(pressure(without) - pressure(full));
+    const double dp_with = std::abs(pressure(with) - pressure(full));
+    INFO(file << ": |dE| " << de_without << " -> " << de_with << " eV/atom, |dP| " << dp_without << " -> " << dp_with
+              << " GPa");
+    CHECK(de_without > 3e-4);
+    CHECK(de_with < 0.2 * de_without);
+    CHECK(dp_with < 0.3 * dp_without);
+    // The tail changes no force: it depends on positions only through the coordination numbers.
+    double df = 0.0;
+    for (std::size_t i = 0; i < s.num_atoms(); ++i) df = std::max(df, (with.forces[i] - without.forces[i]).norm());
+    CHECK(df < 1e-3);
+  }
+}
