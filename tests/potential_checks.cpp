@@ -390,4 +390,27 @@ potentials::ForceResult evaluate_with_threads(potentials::Potential& potential, 
   return result;
 }
 
+void ReferenceDeviation::widen(const ReferenceDeviation& other) {
+  energy = std::max(energy, other.energy);
+  force = std::max(force, other.force);
+  stress = std::max(stress, other.stress);
+  per_atom = std::max(per_atom, other.per_atom);
+}
+
+ReferenceDeviation deviation_from(const potentials::ForceResult& ours, const ReferenceResult& ref,
+                                  const core::System& system) {
+  constexpr double kEvPerA3ToGPa = 160.21766208;
+  ReferenceDeviation d;
+  const auto n = static_cast<double>(system.num_atoms());
+  d.energy = std::abs(ours.energy - ref.energy) / n;
+  for (std::size_t i = 0; i < system.num_atoms(); ++i) {
+    d.force = std::max(d.force, (ours.forces[i] - ref.forces[i]).cwiseAbs().maxCoeff());
+    d.per_atom = std::max(d.per_atom, std::abs(ours.per_atom_energy[i] - ref.energies[i]));
+  }
+  const core::Mat3 stress = -ours.virial / system.cell().volume();
+  const double s6[6] = {stress(0, 0), stress(1, 1), stress(2, 2), stress(1, 2), stress(0, 2), stress(0, 1)};
+  for (std::size_t a = 0; a < 6; ++a) d.stress = std::max(d.stress, std::abs(s6[a] - ref.stress[a]) * kEvPerA3ToGPa);
+  return d;
+}
+
 }  // namespace ioncycle::testing

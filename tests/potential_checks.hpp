@@ -11,6 +11,7 @@
 #pragma once
 
 #include <cstdint>
+#include <array>
 #include <optional>
 #include <string>
 #include <vector>
@@ -87,6 +88,28 @@ void check_same_result(const potentials::ForceResult& a, const potentials::Force
 /// Tolerances are relative as in check_same_result, with abs_tol for values near zero.
 void check_symmetries(potentials::Potential& potential, const core::System& system, std::uint64_t seed,
                       double rel_tol, double abs_tol);
+
+/// What a Python reference calculator reported for one structure (ASE conventions).
+struct ReferenceResult {
+  double energy = 0.0;                   ///< eV
+  std::vector<core::Vec3> forces;        ///< eV/Å
+  std::array<double, 6> stress{};        ///< ASE Voigt xx yy zz yz xz xy, eV/Å³
+  std::vector<double> energies;          ///< per atom, eV
+};
+
+/// How far a result is from a reference: |ΔE|/N (eV), largest force component (eV/Å), largest
+/// stress component (GPa; our stress is -W/V, ASE's sign), largest per-atom energy (eV).
+struct ReferenceDeviation {
+  double energy = 0.0;
+  double force = 0.0;
+  double stress = 0.0;
+  double per_atom = 0.0;
+  /// The componentwise maximum of this and `other`.
+  void widen(const ReferenceDeviation& other);
+};
+/// Needs forces, virial and per-atom energies in `ours`, one reference force per atom.
+[[nodiscard]] ReferenceDeviation deviation_from(const potentials::ForceResult& ours, const ReferenceResult& ref,
+                                                const core::System& system);
 
 /// Run compute() with `num_threads` OpenMP threads (restoring the previous setting afterwards).
 [[nodiscard]] potentials::ForceResult evaluate_with_threads(potentials::Potential& potential,

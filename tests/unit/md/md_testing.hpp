@@ -3,6 +3,7 @@
 // Helpers for the md tests: small analytic potentials written here so the integrator tests do
 // not depend on other potentials (a brute-force Lennard-Jones with minimum images, harmonic
 // springs to lattice sites, and no interaction at all for the ideal gas), an fcc argon crystal,
+// LiC6 (for the NVE runs of the machine-learned potentials),
 // Maxwell–Boltzmann velocities, and the statistics the stochastic tests need (block averages,
 // the Kolmogorov–Smirnov statistic, Gamma distribution functions).
 #pragma once
@@ -12,6 +13,7 @@
 #include <functional>
 #include <numeric>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/rng.hpp"
@@ -21,6 +23,33 @@
 #include "potentials/potential.hpp"
 
 namespace ioncycle::md::testing {
+
+// LiC6: P6/mmm, a = 2.46·√3 Å, c = 3.70 Å; Li at 1a, C at 6k (x = 1/3, z = 1/2).
+inline core::System lic6(int na, int nb, int nc) {
+  const double a = 2.46 * std::sqrt(3.0), c = 3.70;
+  core::Mat3 h;
+  h << a, 0.0, 0.0, -0.5 * a, 0.5 * std::sqrt(3.0) * a, 0.0, 0.0, 0.0, c;
+  core::Mat3 big = h;
+  big.row(0) *= na;
+  big.row(1) *= nb;
+  big.row(2) *= nc;
+  core::System sys{core::Cell(big)};
+  const double x = 1.0 / 3.0;
+  const std::pair<int, core::Vec3> basis[] = {{3, {0, 0, 0}},       {6, {x, 0, 0.5}},  {6, {0, x, 0.5}},
+                                              {6, {-x, -x, 0.5}},   {6, {-x, 0, 0.5}}, {6, {0, -x, 0.5}},
+                                              {6, {x, x, 0.5}}};
+  for (int i = 0; i < na; ++i)
+    for (int j = 0; j < nb; ++j)
+      for (int k = 0; k < nc; ++k)
+        for (const auto& [z, f] : basis) {
+          core::AtomSpec s;
+          s.z = z;
+          s.position = h.transpose() * (f + core::Vec3(i, j, k));
+          sys.add_atom(s);
+        }
+  return sys;
+}
+
 
 /// How the Lennard-Jones pair energy is made to vanish at the cutoff.
 enum class LjShift { none, energy, force };

@@ -15,6 +15,7 @@
 #include "core/rng.hpp"
 #include "core/system.hpp"
 #include "md/force_evaluator.hpp"
+#include "md_testing.hpp"
 #include "md/integrator.hpp"
 #include "md/velocities.hpp"
 #include "md/velocity_verlet.hpp"
@@ -25,31 +26,6 @@ using namespace ioncycle;
 
 namespace {
 
-// LiC6: AA-stacked graphene, √3×√3 in-plane cell (a = 4.26 Å), c = 3.70 Å, Li above every third
-// hexagon centre; repeated 2×2×3 (84 atoms).
-core::System lic6(int na, int nb, int nc) {
-  const double a = 2.46 * std::sqrt(3.0), c = 3.70;
-  core::Mat3 h;
-  h << a, 0.0, 0.0, -0.5 * a, 0.5 * std::sqrt(3.0) * a, 0.0, 0.0, 0.0, c;
-  core::Mat3 big = h;
-  big.row(0) *= na;
-  big.row(1) *= nb;
-  big.row(2) *= nc;
-  core::System sys{core::Cell(big)};
-  const double t = 1.0 / 3.0;
-  const double frac[7][3] = {{0, 0, 0}, {t, 0, 0.5}, {0, t, 0.5}, {-t, -t, 0.5}, {-t, 0, 0.5}, {0, -t, 0.5}, {t, t, 0.5}};
-  for (int i = 0; i < na; ++i)
-    for (int j = 0; j < nb; ++j)
-      for (int k = 0; k < nc; ++k)
-        for (int s = 0; s < 7; ++s) {
-          core::AtomSpec spec;
-          spec.z = s == 0 ? 3 : 6;
-          spec.position = h.transpose() * core::Vec3(frac[s][0] + i, frac[s][1] + j, frac[s][2] + k);
-          sys.add_atom(spec);
-        }
-  return sys;
-}
-
 struct EnergyTrace {
   double drift = 0.0;        // |mean of the last tenth - mean of the first tenth| / N
   double fluctuation = 0.0;  // standard deviation of E / N
@@ -57,7 +33,7 @@ struct EnergyTrace {
 };
 
 EnergyTrace run_nve(potentials::NepPotential& nep, double dt, double picoseconds) {
-  core::System sys = lic6(2, 2, 3);
+  core::System sys = md::testing::lic6(2, 2, 3);
   core::Rng rng(2026);
   md::assign_maxwell_boltzmann(sys, 300.0, rng);
   md::ForceEvaluator forces(nep, 1.0);
@@ -108,7 +84,7 @@ TEST_CASE("NVE with a TorchNEP-trained NEP model on LiC6: energy error scales as
 
 TEST_CASE("velocity Verlet with NEP retraces its path when the velocities are flipped", "[unit][md][physics][nep]") {
   potentials::NepPotential nep(testing::data_path("nep/LiC_7net0_small.txt"));
-  core::System sys = lic6(1, 1, 2);
+  core::System sys = md::testing::lic6(1, 1, 2);
   core::Rng rng(7);
   md::assign_maxwell_boltzmann(sys, 600.0, rng);
   const std::vector<core::Vec3> x0(sys.positions().begin(), sys.positions().end());

@@ -18,48 +18,19 @@
 #include "core/rng.hpp"
 #include "core/system.hpp"
 #include "md/force_evaluator.hpp"
+#include "md_testing.hpp"
 #include "md/velocities.hpp"
 #include "md/velocity_verlet.hpp"
 #include "potentials/potential_spec.hpp"
 
 using namespace ioncycle;
 
-namespace {
-
-// LiC6: P6/mmm, a = 2.46·√3 Å, c = 3.70 Å; Li at 1a, C at 6k (x = 1/3, z = 1/2).
-core::System lic6(int na, int nb, int nc) {
-  const double a = 2.46 * std::sqrt(3.0), c = 3.70;
-  core::Mat3 h;
-  h << a, 0.0, 0.0, -0.5 * a, 0.5 * std::sqrt(3.0) * a, 0.0, 0.0, 0.0, c;
-  core::Mat3 big = h;
-  big.row(0) *= na;
-  big.row(1) *= nb;
-  big.row(2) *= nc;
-  core::System sys{core::Cell(big)};
-  const double x = 1.0 / 3.0;
-  const std::pair<int, core::Vec3> basis[] = {{3, {0, 0, 0}},       {6, {x, 0, 0.5}},  {6, {0, x, 0.5}},
-                                              {6, {-x, -x, 0.5}},   {6, {-x, 0, 0.5}}, {6, {0, -x, 0.5}},
-                                              {6, {x, x, 0.5}}};
-  for (int i = 0; i < na; ++i)
-    for (int j = 0; j < nb; ++j)
-      for (int k = 0; k < nc; ++k)
-        for (const auto& [z, f] : basis) {
-          core::AtomSpec s;
-          s.z = z;
-          s.position = h.transpose() * (f + core::Vec3(i, j, k));
-          sys.add_atom(s);
-        }
-  return sys;
-}
-
-}  // namespace
-
 TEST_CASE("NVE with SevenNet-0 + D3 on LiC6 (112 atoms), dt = 1 fs, 2 ps: no drift beyond float32 noise",
           "[unit][md][physics][sevennet][d3][slow][long]") {
   potentials::SpecContext context;
   context.device = "cpu";
   auto potential = potentials::make_potential_from_spec("sevennet+d3", context);
-  core::System sys = lic6(2, 2, 4);
+  core::System sys = md::testing::lic6(2, 2, 4);
   REQUIRE(sys.num_atoms() == 112);
   core::Rng rng(300);
   md::assign_maxwell_boltzmann(sys, 300.0, rng);

@@ -40,8 +40,6 @@ namespace pot = ioncycle::potentials;
 
 namespace {
 
-constexpr double kEvPerA3ToGPa = 160.21766208;
-
 // The MACE environment's Python: $IONCYCLE_MACE_PYTHON, else <repository>/.venv-mace/bin/python.
 std::string mace_python() {
   if (const char* env = std::getenv("IONCYCLE_MACE_PYTHON"); env != nullptr && *env != '\0') return env;
@@ -56,12 +54,8 @@ void require_mace_environment() {
   }
 }
 
-struct Reference {
+struct Reference : t::ReferenceResult {
   std::string file;
-  double energy = 0.0;
-  std::vector<Vec3> forces;
-  std::array<double, 6> stress{};  // ASE Voigt xx yy zz yz xz xy, eV/Å³
-  std::vector<double> energies;    // per atom, eV
 };
 
 struct MaceData {
@@ -126,28 +120,6 @@ const MaceData& mace_data(bool with_reference) {
   return *cached;
 }
 
-struct Deviation {
-  double energy = 0.0;    // |ΔE| / N, eV
-  double force = 0.0;     // max |ΔF| component, eV/Å
-  double stress = 0.0;    // max |Δσ| component, GPa
-  double per_atom = 0.0;  // max |ΔE_i|, eV
-};
-
-Deviation compare(const pot::ForceResult& ours, const Reference& ref, const System& s) {
-  Deviation d;
-  const auto n = static_cast<double>(s.num_atoms());
-  d.energy = std::abs(ours.energy - ref.energy) / n;
-  for (std::size_t i = 0; i < s.num_atoms(); ++i) {
-    d.force = std::max(d.force, (ours.forces[i] - ref.forces[i]).cwiseAbs().maxCoeff());
-    d.per_atom = std::max(d.per_atom, std::abs(ours.per_atom_energy[i] - ref.energies[i]));
-  }
-  // Our stress is -W / V (ASE's sign); ASE's Voigt order is xx yy zz yz xz xy.
-  const Mat3 stress = -ours.virial / s.cell().volume();
-  const double s6[6] = {stress(0, 0), stress(1, 1), stress(2, 2), stress(1, 2), stress(0, 2), stress(0, 1)};
-  for (std::size_t a = 0; a < 6; ++a) d.stress = std::max(d.stress, std::abs(s6[a] - ref.stress[a]) * kEvPerA3ToGPa);
-  return d;
-}
-
 // 12 atoms of all six elements in a random triclinic cell of ~5.3 Å (narrower than 2 r_max).
 System mixed_cell(std::uint64_t seed) {
   return t::random_structure({3, 6, 8, 25, 27, 28}, 12, t::random_triclinic_cell(150.0, seed), 1.7, seed);
@@ -172,7 +144,7 @@ TEST_CASE("MACE exports (float64, float32) match MACE's ASE calculator on the si
     CHECK(model.cutoff() == 4.5);
     CHECK(model.supported_species() == "Li, C, O, Mn, Co, Ni");
     CHECK(model.has_energy_only_path());
-    Deviation worst;
+    t::ReferenceDeviation worst;
     for (std::size_t k = 0; k < data.structures.size(); ++k) {
       const System s = ioncycle::io::read_structure(data.structures[k]).system;
       const Reference& ref = (*tol.refs)[k];
@@ -182,7 +154,7 @@ TEST_CASE("MACE exports (float64, float32) match MACE's ASE calculator on the si
       const auto start = std::chrono::steady_clock::now();
       const auto ours = t::evaluate(model, s, ForceRequest{true, true, true});
       const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
-      const Deviation d = compare(ours, ref, s);
+      const t::ReferenceDeviation d = t::deviation_from(ours, ref, s);
       WARN(tol.dtype << " " << name << ": " << s.num_atoms() << " atoms, " << model.num_edges() << " edges, E = "
                      << ours.energy << " eV, |dE|/N = " << d.energy << " eV, max|dF| = " << d.force
                      << " eV/A, max|dsigma| = " << d.stress << " GPa, max|dE_i| = " << d.per_atom << " eV, compute "
@@ -191,10 +163,7 @@ TEST_CASE("MACE exports (float64, float32) match MACE's ASE calculator on the si
       CHECK(d.force < tol.force);
       CHECK(d.stress < tol.stress);
       CHECK(d.per_atom < tol.energy);
-      worst.energy = std::max(worst.energy, d.energy);
-      worst.force = std::max(worst.force, d.force);
-      worst.stress = std::max(worst.stress, d.stress);
-      worst.per_atom = std::max(worst.per_atom, d.per_atom);
+      worst.widen(d);
 
       // The energy-only path (the wrapped model, no backward pass) gives the same energy and
       // per-atom energies; without the virial request the forces are unchanged. The graphs

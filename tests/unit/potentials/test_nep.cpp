@@ -45,8 +45,6 @@ namespace pot = ioncycle::potentials;
 
 namespace {
 
-constexpr double kEvPerA3ToGPa = 160.21766208;
-
 // The NEP trainer environment's Python: $IONCYCLE_NEP_PYTHON, else <repository>/.venv-nep/bin/python.
 std::string nep_python() {
   if (const char* env = std::getenv("IONCYCLE_NEP_PYTHON"); env != nullptr && *env != '\0') return env;
@@ -63,12 +61,7 @@ t::CommandResult run_reference(const std::string& args) {
                         t::shell_quote(t::source_path("tests/python/nep_reference.py")) + " " + args);
 }
 
-struct Reference {
-  double energy = 0.0;
-  std::array<double, 6> stress{};  // ASE Voigt xx yy zz yz xz xy, eV/Å³
-  std::vector<double> energies;
-  std::vector<Vec3> forces;
-};
+using Reference = t::ReferenceResult;
 
 struct NepData {
   std::string dir;
@@ -132,33 +125,11 @@ std::map<std::string, Reference> evaluate_reference(const std::string& model, co
   return out;
 }
 
-struct Deviation {
-  double energy = 0.0;    // |ΔE| / N, eV
-  double force = 0.0;     // max |ΔF| component, eV/Å
-  double stress = 0.0;    // max |Δσ| component, GPa
-  double per_atom = 0.0;  // max |ΔE_i|, eV
-};
-
-Deviation compare(const pot::ForceResult& ours, const Reference& ref, const System& s) {
-  Deviation d;
-  const auto n = static_cast<double>(s.num_atoms());
-  d.energy = std::abs(ours.energy - ref.energy) / n;
-  for (std::size_t i = 0; i < s.num_atoms(); ++i) {
-    d.force = std::max(d.force, (ours.forces[i] - ref.forces[i]).cwiseAbs().maxCoeff());
-    d.per_atom = std::max(d.per_atom, std::abs(ours.per_atom_energy[i] - ref.energies[i]));
-  }
-  // Our stress is -W / V (ASE's sign); ASE's Voigt order is xx yy zz yz xz xy.
-  const Mat3 stress = -ours.virial / s.cell().volume();
-  const double s6[6] = {stress(0, 0), stress(1, 1), stress(2, 2), stress(1, 2), stress(0, 2), stress(0, 1)};
-  for (std::size_t a = 0; a < 6; ++a) d.stress = std::max(d.stress, std::abs(s6[a] - ref.stress[a]) * kEvPerA3ToGPa);
-  return d;
-}
-
 void check_against_reference(const std::string& ours_path, const std::string& reference_path,
                              const std::vector<std::string>& structures) {
   NepPotential model(ours_path);
   const auto refs = evaluate_reference(reference_path, structures);
-  Deviation worst;
+  t::ReferenceDeviation worst;
   for (const auto& file : structures) {
     const System s = ioncycle::io::read_structure(file).system;
     const std::string name = std::filesystem::path(file).stem().string();
@@ -166,15 +137,12 @@ void check_against_reference(const std::string& ours_path, const std::string& re
     const Reference& ref = refs.at(file);
     REQUIRE(ref.forces.size() == s.num_atoms());
     const auto ours = t::evaluate(model, s, ForceRequest{true, true, true});
-    const Deviation d = compare(ours, ref, s);
+    const t::ReferenceDeviation d = t::deviation_from(ours, ref, s);
     CHECK(d.energy < 1e-6);
     CHECK(d.force < 1e-5);
     CHECK(d.stress < 1e-4);
     CHECK(d.per_atom < 1e-6);
-    worst.energy = std::max(worst.energy, d.energy);
-    worst.force = std::max(worst.force, d.force);
-    worst.stress = std::max(worst.stress, d.stress);
-    worst.per_atom = std::max(worst.per_atom, d.per_atom);
+    worst.widen(d);
     // The energy-only path gives the same energy.
     CHECK(std::abs(t::energy_of(model, s) - ours.energy) <= 1e-10 * static_cast<double>(s.num_atoms()));
   }
