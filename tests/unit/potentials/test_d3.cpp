@@ -632,6 +632,22 @@ TEST_CASE("D3 at short cutoffs (its own neighbor list) and in a cell wider than 
       CHECK(t::energy_of(d3, s) == Approx(ours.energy).epsilon(1e-13));
     }
   }
+  // The list path on a slab (periodic in x and y) and a cluster (no lattice).
+  {
+    D3Dispersion d3 = d3_with(12.0, 8.0, true);  // the tail needs three periodic axes: none here
+    const std::vector<std::string> items = {write_xyz(dir, "slab", slab()), write_xyz(dir, "cluster", cluster())};
+    const auto refs = reference(items, 12.0, 8.0);
+    for (std::size_t k = 0; k < 2; ++k) {
+      INFO(items[k]);
+      const System s = io::read_structure(items[k]).system;
+      const auto ours = t::evaluate(d3, s, ForceRequest{true, true, true});
+      const Deviation d = compare(ours, refs[k], s);
+      CHECK(d.energy < 1e-6);
+      CHECK(d.force < 1e-5);
+      CHECK(d.stress < 1e-4);
+      CHECK(d3.last_tail_energy() == 0.0);
+    }
+  }
   // 21 / 10 Å in a 66 Å box: the image path with bins.
   {
     const System gas = sparse_gas();
