@@ -648,6 +648,14 @@ TEST_CASE("D3 at short cutoffs (its own neighbor list) and in a cell wider than 
       CHECK(d3.last_tail_energy() == 0.0);
     }
   }
+  // An empty cell on the list path.
+  {
+    D3Dispersion d3 = d3_with(12.0, 8.0, true);
+    System empty{Cell::orthorhombic(20.0, 20.0, 20.0)};
+    const auto none = t::evaluate(d3, empty, ForceRequest{true, true, true});
+    CHECK(none.energy == 0.0);
+    CHECK(none.virial.norm() == 0.0);
+  }
   // 21 / 10 Å in a 66 Å box: the image path with bins.
   {
     const System gas = sparse_gas();

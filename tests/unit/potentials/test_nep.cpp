@@ -302,6 +302,26 @@ TEST_CASE("NEP files: malformed, truncated, extra numbers, unknown element and u
     CHECK_THROWS_WITH(pot::make_potential_from_spec("mace:" + path, context),
                       Catch::Contains("this is a nep model, not a mace model"));
   }
+  // An empty system and an isolated atom: the network's output at q = 0, no forces, no virial.
+  {
+    NepPotential p(dir + "/good.txt");
+    System empty{core::Cell::orthorhombic(10.0, 10.0, 10.0)};
+    const auto none = t::evaluate(p, empty, ForceRequest{true, true, true});
+    CHECK(none.energy == 0.0);
+    CHECK(none.forces.empty());
+    System lone{core::Cell::orthorhombic(30.0, 30.0, 30.0)};
+    core::AtomSpec li;
+    li.z = 3;
+    li.position = Vec3(5.0, 5.0, 5.0);
+    lone.add_atom(li);
+    const auto one = t::evaluate(p, lone, ForceRequest{true, true, true});
+    const auto& net = p.model().networks[0];
+    double expected = -p.model().b1;
+    for (std::size_t mu = 0; mu < net.b0.size(); ++mu) expected += net.w1[mu] * std::tanh(-net.b0[mu]);
+    CHECK(one.energy == Approx(expected).epsilon(1e-14));
+    CHECK(one.forces[0].norm() == 0.0);
+    CHECK(one.virial.norm() == 0.0);
+  }
   // An element the model lacks: named with the model's elements.
   {
     NepPotential p(dir + "/good.txt");
