@@ -204,7 +204,10 @@ void NepPotential::atom(std::size_t i, const core::System& system, const core::N
   grow(sc.dfk, static_cast<std::size_t>(std::max(KR, KA)));
   grow(sc.contracted, static_cast<std::size_t>(L) + 1);
   grow(sc.contracted_d, static_cast<std::size_t>(L) + 1);
-  if (gradient) grow(sc.pair_force, 3 * count);
+  if (gradient) {
+    grow(sc.pair_force, 3 * count);
+    grow(sc.radial_weights, static_cast<std::size_t>(T * KR));
+  }
 
   // Pairs within the radial and the angular cutoff.
   const Vec3 xi = positions[i];
@@ -372,19 +375,24 @@ void NepPotential::atom(std::size_t i, const core::System& system, const core::N
   double* force = sc.pair_force.data() - 3 * e0;
   std::fill(sc.pair_force.begin(), sc.pair_force.begin() + static_cast<std::ptrdiff_t>(3 * count), 0.0);
 
-  // Radial pairs: ∂E_i/∂r_ij = Σ_n dE/dq_n g_n'(r) r̂.
+  // Radial pairs: ∂E_i/∂r_ij = Σ_n dE/dq_n g_n'(r) r̂ = Σ_k v_k f_k'(r) r̂ with
+  // v_k = Σ_n dE/dq_n c_nk, contracted once per neighbor element instead of once per pair.
+  double* v = sc.radial_weights.data();
+  for (int tj = 0; tj < T; ++tj) {
+    const double* c = &c_radial_pair_[static_cast<std::size_t>(ti * T + tj) * block_r];
+    double* vt = v + tj * KR;
+    for (int k = 0; k < KR; ++k) vt[k] = 0.0;
+    for (int nn = 0; nn < NR; ++nn) {
+      for (int k = 0; k < KR; ++k) vt[k] += dq[nn] * c[nn * KR + k];
+    }
+  }
   for (std::size_t a = 0; a < nr; ++a) {
     const std::size_t e = sc.radial_entries[a];
     const auto j = static_cast<std::size_t>(list[e]);
-    const auto p = static_cast<std::size_t>(ti * T + types_[j]);
-    const double* c = &c_radial_pair_[p * block_r];
+    const double* vt = v + types_[j] * KR;
     const double* dfk = &sc.radial_dfk[a * static_cast<std::size_t>(KR)];
     double de = 0.0;
-    for (int nn = 0; nn < NR; ++nn) {
-      double dg = 0.0;
-      for (int k = 0; k < KR; ++k) dg += c[nn * KR + k] * dfk[k];
-      de += dq[nn] * dg;
-    }
+    for (int k = 0; k < KR; ++k) de += vt[k] * dfk[k];
     const double* geom = &sc.radial_geom[4 * a];
     force[3 * e] += de * geom[1];
     force[3 * e + 1] += de * geom[2];

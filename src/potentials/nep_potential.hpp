@@ -74,6 +74,7 @@ class NepPotential final : public Potential {
     std::vector<double> fk, dfk;                    // one pair's Chebyshev values
     std::vector<double> contracted, contracted_d;   // one pair: Σ_n g_n ds_n, Σ_n g'_n ds_n
     std::vector<double> pair_force;                 // per entry of the atom: ∂E_i/∂r_ij
+    std::vector<double> radial_weights;             // per neighbor element: Σ_n dE/dq_n c_nk
     std::vector<double> forces;                     // 3 per atom: this thread's share of the forces
   };
 
