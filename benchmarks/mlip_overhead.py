@@ -45,7 +45,7 @@ def run(cmd, env):
     return out.stdout
 
 
-def ioncycle_md(work, xyz, spec, steps, env, tag):
+def ioncycle_md(work, xyz, spec, steps, env, tag, thermo_every="1 fs"):
     cfg = os.path.join(work, f"{tag}.toml")
     with open(cfg, "w") as f:
         f.write(f"""[run]
@@ -62,7 +62,7 @@ steps = {steps}
 initial_temperature = "300 K"
 [output]
 directory = "{work}/{tag}"
-thermo_every = "1 fs"
+thermo_every = "{thermo_every}"
 """)
     run([IONCYCLE, "md", cfg], env)
     return json.load(open(os.path.join(work, tag, "summary.json")))

@@ -18,7 +18,6 @@ TorchNEP: its ASE calculator (float64, CPU, torch on the same number of threads)
 import argparse
 import json
 import os
-import subprocess
 import sys
 import tempfile
 
@@ -26,9 +25,9 @@ import numpy as np
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BUILD = os.path.join(ROOT, "build")
-IONCYCLE = os.path.join(BUILD, "ioncycle")
 NEP_PYTHON = os.path.join(ROOT, ".venv-nep", "bin", "python")
-sys.path.insert(0, os.path.join(ROOT, "tests", "python"))
+sys.path.insert(0, os.path.join(ROOT, "benchmarks"))
+from mlip_overhead import ioncycle_md, run  # noqa: E402  (the same `ioncycle md` run and its summary)
 
 
 def lixc6(n_target, x=0.75, seed=1):
@@ -49,36 +48,6 @@ def lixc6(n_target, x=0.75, seed=1):
     return atoms
 
 
-def run(cmd, env=None):
-    out = subprocess.run(cmd, env=env, capture_output=True, text=True)
-    if out.returncode != 0:
-        sys.exit(f"{' '.join(cmd)} failed:\n{out.stdout}\n{out.stderr}")
-    return out.stdout
-
-
-def ioncycle_md(work, xyz, model, steps, threads, tag):
-    cfg = os.path.join(work, f"{tag}.toml")
-    with open(cfg, "w") as f:
-        f.write(f"""[run]
-name = "{tag}"
-seed = 1
-[structure]
-file = "{xyz}"
-[potential]
-spec = "nep:{model}"
-[md]
-timestep = "1 fs"
-steps = {steps}
-initial_temperature = "300 K"
-[output]
-directory = "{work}/{tag}"
-thermo_every = "{steps} fs"
-""")
-    env = dict(os.environ, OMP_NUM_THREADS=str(threads))
-    run([IONCYCLE, "md", cfg], env)
-    return json.load(open(os.path.join(work, tag, "summary.json")))
-
-
 TORCHNEP_TIMER = r"""
 import sys, time, statistics, torch
 from ase.io import read
@@ -97,24 +66,19 @@ print(statistics.median(once() for _ in range(3)))
 
 
 def student_model(work, atoms_path):
-    """A production-size NEP model with random weights and GPUMD's q_scaler over the structure."""
-    import nep_reference as ref
+    """A production-size NEP model with random weights and GPUMD's q_scaler over the structure,
+    written by tests/python/nep_reference.py in the TorchNEP environment."""
     spec = dict(version="nep4", elements=["Li", "C"], cutoff=(6.0, 4.0), n_max=(4, 4), basis=(8, 8),
                 l_max=(4, 2, 0), neurons=30)
-    rng = np.random.default_rng(5)
-    p = ref.random_parameters(spec, rng)
     path = os.path.join(work, "student.txt")
-    ref.write_nep(path, spec, p)
-    q = json.loads(run([NEP_PYTHON, "-c", (
+    run([NEP_PYTHON, "-c", (
         "import sys, json, numpy as np\n"
         f"sys.path.insert(0, {os.path.join(ROOT, 'tests', 'python')!r})\n"
         "import nep_reference as r\n"
         "from ase.io import read\n"
-        "q = r.descriptors(sys.argv[1], [read(sys.argv[2])])\n"
-        "print(json.dumps((q.max(0) - q.min(0)).tolist()))\n"), path, atoms_path]))
-    spread = np.array(q)
-    p["q_scaler"] = np.where(spread > 1e-12, 1.0 / np.where(spread > 1e-12, spread, 1.0), 1.0)
-    ref.write_nep(path, spec, p)
+        "spec = json.loads(sys.argv[3])\n"
+        "r.write_scaled(sys.argv[1], spec, r.random_parameters(spec, np.random.default_rng(5)), [read(sys.argv[2])])\n"),
+        path, atoms_path, json.dumps(spec)], None)
     return path
 
 
@@ -124,7 +88,7 @@ def main():
     ap.add_argument("--torchnep-max", type=int, default=10000, help="largest size TorchNEP is timed on")
     args = ap.parse_args()
     from ase.io import write
-    run(["cmake", "--build", BUILD, "--target", "ioncycle", "--parallel", "2"])
+    run(["cmake", "--build", BUILD, "--target", "ioncycle", "--parallel", "2"], None)
     rows = []
     with tempfile.TemporaryDirectory() as work:
         sizes = [int(s) for s in args.sizes.split(",")]
@@ -142,10 +106,12 @@ def main():
                 steps = max(3, int(round(50 * 1000 / atoms)))
                 row = {"model": label, "atoms": atoms, "steps": steps}
                 for threads in (1, 2):
-                    s = ioncycle_md(work, xyz, model, steps, threads, f"n{atoms}_t{threads}_{len(rows)}")
+                    env = dict(os.environ, OMP_NUM_THREADS=str(threads))
+                    s = ioncycle_md(work, xyz, f"nep:{model}", steps, env, f"n{atoms}_t{threads}_{len(rows)}",
+                                    thermo_every=f"{steps} fs")
                     row[f"ioncycle_us_t{threads}"] = 1e6 * s["performance"]["wall_time_s"] / (steps * atoms)
                     if n <= args.torchnep_max:
-                        t = float(run([NEP_PYTHON, "-c", TORCHNEP_TIMER, model, xyz, str(threads)]))
+                        t = float(run([NEP_PYTHON, "-c", TORCHNEP_TIMER, model, xyz, str(threads)], None))
                         row[f"torchnep_us_t{threads}"] = 1e6 * t / atoms
                 rows.append(row)
                 print(json.dumps(row), flush=True)

@@ -634,8 +634,6 @@ void D3Dispersion::dispersion_pass(bool want_atom_energy) {
 #pragma omp for schedule(static, 1)
     for (int ii = 0; ii < count; ++ii) {
       const auto i = static_cast<std::size_t>(ii);
-      const double* wi = &weights_[i * kRefs];
-      const double* dwi = &dweights_[i * kRefs];
       for_each_candidate(i, [&](std::size_t j) {
         const PairConstants& p = pair(z_[i], z_[j]);
         // The damped sums over the images first: they do not depend on C6, and a candidate pair
@@ -651,26 +649,7 @@ void D3Dispersion::dispersion_pass(bool want_atom_energy) {
         const double g_sum = sums.g;
         if (g_sum == 0.0) return;
 
-        const double* block = c6_block(z_[i], z_[j]);
-        const double* wj = &weights_[j * kRefs];
-        const double* dwj = &dweights_[j * kRefs];
-        // C6 = wᵢᵀ M wⱼ, ∂C6/∂CN_i = dwᵢᵀ M wⱼ, ∂C6/∂CN_j = wᵢᵀ M dwⱼ (M zero-padded to 5 x 5).
-        double c6 = 0.0;
-        double dc6_i = 0.0;
-        double dc6_j = 0.0;
-        for (std::size_t b = 0; b < kRefs; ++b) {
-          double m_w = 0.0;
-          double m_dw = 0.0;
-          for (std::size_t a = 0; a < kRefs; ++a) {
-            m_w += wi[a] * block[a * kRefs + b];
-            if constexpr (kGradient) m_dw += dwi[a] * block[a * kRefs + b];
-          }
-          c6 += m_w * wj[b];
-          if constexpr (kGradient) {
-            dc6_i += m_dw * wj[b];
-            dc6_j += m_w * dwj[b];
-          }
-        }
+        const auto [c6, dc6_i, dc6_j] = c6_of<kGradient>(i, j);
 
         const double weight = (i == j) ? 0.5 : 1.0;
         const double e = -weight * c6 * g_sum;
@@ -825,8 +804,9 @@ void D3Dispersion::list_coordination_numbers_pass(const core::System& system) {
 }
 
 void D3Dispersion::prepare_c6_vectors(bool gradient) {
-  // u_i^e[b] = Σ_a w_i[a] M(Z_i, Z_e)[a][b], so that C6_ij = u_i^{e_j} · w_j,
-  // ∂C6/∂CN_i = du_i^{e_j} · w_j and ∂C6/∂CN_j = u_i^{e_j} · dw_j.
+  // u_i^e[b] = Σ_a w_i[a] M(Z_i, Z_e)[a][b] (M zero-padded to 5 x 5), so that C6_ij = u_i^{e_j} · w_j,
+  // ∂C6/∂CN_i = du_i^{e_j} · w_j and ∂C6/∂CN_j = u_i^{e_j} · dw_j (c6_of), for every pass that
+  // needs C6: 5 multiply-adds per pair instead of 25.
   const std::size_t n = z_.size();
   const std::size_t num_elements = elements_present_.size();
   c6_u_.resize(n * num_elements * kRefs);
@@ -860,7 +840,6 @@ void D3Dispersion::list_dispersion_pass(bool want_atom_energy) {
   const std::size_t n = z_.size();
   const double rc2 = cutoff_ * cutoff_;
   const double s6 = damping_.s6;
-  const std::size_t num_elements = elements_present_.size();
   const auto offsets = list_.offsets();
   const int count = static_cast<int>(n);
 #pragma omp parallel num_threads(static_cast<int>(num_threads_)) if (num_threads_ > 1)
@@ -879,10 +858,7 @@ void D3Dispersion::list_dispersion_pass(bool want_atom_energy) {
         const std::size_t j = entry.j;
         const Vec3 d(entry.d[0], entry.d[1], entry.d[2]);
         const PairConstants& p = pair(z_[i], z_[j]);
-        const double* u = &c6_u_[(i * num_elements + element_of_[j]) * kRefs];
-        const double* wj = &weights_[j * kRefs];
-        double c6 = 0.0;
-        for (std::size_t b = 0; b < kRefs; ++b) c6 += u[b] * wj[b];
+        const auto [c6, dc6_i, dc6_j] = c6_of<kGradient>(i, j);
         // Grimme, Ehrlich, Goerigk 2011, Eq. 5 with one division, as dispersion_gradient_sums().
         const double r4 = r2 * r2;
         const double r6 = r4 * r2;
@@ -899,14 +875,6 @@ void D3Dispersion::list_dispersion_pass(bool want_atom_energy) {
           buf.atom_energy[j] += 0.5 * pair_energy;
         }
         if constexpr (kGradient) {
-          const double* du = &c6_du_[(i * num_elements + element_of_[j]) * kRefs];
-          const double* dwj = &dweights_[j * kRefs];
-          double dc6_i = 0.0;
-          double dc6_j = 0.0;
-          for (std::size_t b = 0; b < kRefs; ++b) {
-            dc6_i += du[b] * wj[b];
-            dc6_j += u[b] * dwj[b];
-          }
           buf.dedcn[i] -= dc6_i * g;
           buf.dedcn[j] -= dc6_j * g;
           // h = (1/r) dg/dr; force on j: C6 h d; W += C6 h d ⊗ d.
@@ -971,35 +939,41 @@ void D3Dispersion::add_cn_tail(double volume) {
   cn_tail_.assign(n, 0.0);
   cn_tail_boundary_.assign(n, 0.0);
   if (!(b > a)) return;
-  const std::size_t num_elements = elements_present_.size();
-  std::vector<std::size_t> count(num_elements, 0);
-  for (std::size_t i = 0; i < n; ++i) ++count[element_of_[i]];
-  // τ and the boundary term per ordered pair of elements present (Simpson's rule, 2000 panels:
-  // the integrand is smooth and varies on the scale of Å).
-  std::vector<double> tau(num_elements * num_elements), edge(num_elements * num_elements);
+  // τ and the boundary term of an element pair depend only on the cutoffs: computed on first use
+  // (Simpson's rule, 2000 panels: the integrand is smooth and varies on the scale of Å).
+  if (cn_shell_tau_.empty()) {
+    cn_shell_tau_.assign(kNumZ * kNumZ, std::numeric_limits<double>::quiet_NaN());
+    cn_shell_edge_.assign(kNumZ * kNumZ, 0.0);
+  }
   const auto f = [](double rcov, double r) { return 1.0 / (1.0 + std::exp(-kK1 * (rcov / r - 1.0))); };
-  constexpr int kPanels = 2000;
-  const double h = (b - a) / kPanels;
-  for (std::size_t e1 = 0; e1 < num_elements; ++e1) {
-    for (std::size_t e2 = 0; e2 < num_elements; ++e2) {
-      const double rcov = pair(elements_present_[e1], elements_present_[e2]).rcov_sum;
+  const std::size_t num_elements = elements_present_.size();
+  for (const int z1 : elements_present_) {
+    for (const int z2 : elements_present_) {
+      const std::size_t k = static_cast<std::size_t>(z1) * kNumZ + static_cast<std::size_t>(z2);
+      if (!std::isnan(cn_shell_tau_[k])) continue;
+      const double rcov = pair(z1, z2).rcov_sum;
+      constexpr int kPanels = 2000;
+      const double h = (b - a) / kPanels;
       double sum = 0.0;
-      for (int k = 0; k <= kPanels; ++k) {
-        const double r = a + h * k;
-        const double w = (k == 0 || k == kPanels) ? 1.0 : (k % 2 == 1 ? 4.0 : 2.0);
+      for (int p = 0; p <= kPanels; ++p) {
+        const double r = a + h * p;
+        const double w = (p == 0 || p == kPanels) ? 1.0 : (p % 2 == 1 ? 4.0 : 2.0);
         sum += w * r * r * f(rcov, r);
       }
-      tau[e1 * num_elements + e2] = 4.0 * std::numbers::pi * sum * h / 3.0;
-      edge[e1 * num_elements + e2] = 4.0 * std::numbers::pi / 3.0 * (a * a * a * f(rcov, a) - b * b * b * f(rcov, b));
+      cn_shell_tau_[k] = 4.0 * std::numbers::pi * sum * h / 3.0;
+      cn_shell_edge_[k] = 4.0 * std::numbers::pi / 3.0 * (a * a * a * f(rcov, a) - b * b * b * f(rcov, b));
     }
   }
+  element_count_.assign(num_elements, 0);
+  for (std::size_t i = 0; i < n; ++i) ++element_count_[element_of_[i]];
   for (std::size_t i = 0; i < n; ++i) {
     double shell = 0.0;
     double boundary = 0.0;
     for (std::size_t e = 0; e < num_elements; ++e) {
-      const double density = static_cast<double>(count[e]) / volume;
-      shell += density * tau[element_of_[i] * num_elements + e];
-      boundary += density * edge[element_of_[i] * num_elements + e];
+      const double density = static_cast<double>(element_count_[e]) / volume;
+      const std::size_t k = static_cast<std::size_t>(z_[i]) * kNumZ + static_cast<std::size_t>(elements_present_[e]);
+      shell += density * cn_shell_tau_[k];
+      boundary += density * cn_shell_edge_[k];
     }
     cn_[i] += shell;
     cn_tail_[i] = shell;
@@ -1027,28 +1001,23 @@ void D3Dispersion::tail_pass(double volume, bool gradient) {
 #pragma omp parallel for schedule(static) num_threads(static_cast<int>(num_threads_)) if (num_threads_ > 1)
   for (int ii = 0; ii < count; ++ii) {
     const auto i = static_cast<std::size_t>(ii);
-    const double* wi = &weights_[i * kRefs];
-    const double* dwi = &dweights_[i * kRefs];
     double e = 0.0;
     double e8 = 0.0;
     double de = 0.0;
     for (std::size_t el = 0; el < num_elements; ++el) {
-      const int zj = elements_present_[el];
-      const double k = k6 + pair(z_[i], zj).s8_c8 * k8;
-      const double k_8 = pair(z_[i], zj).s8_c8 * k8;
-      const double* block = c6_block(z_[i], zj);
+      // Σ_{j of element el} C6_ij = u_i^el · Σ_j w_j (prepare_c6_vectors), likewise its CN_i derivative.
+      const double k_8 = pair(z_[i], elements_present_[el]).s8_c8 * k8;
+      const double* u = &c6_u_[(i * num_elements + el) * kRefs];
       const double* a_sum = &element_weights_[el * kRefs];
       double c6 = 0.0;
       double dc6 = 0.0;
-      for (std::size_t a = 0; a < kRefs; ++a) {
-        double m = 0.0;
-        for (std::size_t b = 0; b < kRefs; ++b) m += block[a * kRefs + b] * a_sum[b];
-        c6 += wi[a] * m;
-        dc6 += dwi[a] * m;
+      for (std::size_t b = 0; b < kRefs; ++b) {
+        c6 += u[b] * a_sum[b];
+        if (gradient) dc6 += c6_du_[(i * num_elements + el) * kRefs + b] * a_sum[b];
       }
-      e += k * c6;
+      e += (k6 + k_8) * c6;
       e8 += k_8 * c6;
-      de += k * dc6;
+      de += (k6 + k_8) * dc6;
     }
     tail_energy_[i] = prefactor * e;
     tail_energy8_[i] = prefactor * e8;
@@ -1079,6 +1048,7 @@ double D3Dispersion::evaluate(const core::System& system, const ForceRequest& re
     coordination_numbers_pass();
     if (tail) add_cn_tail(cell.volume());
     weights_pass();
+    prepare_c6_vectors(want_gradient);
     if (want_gradient) {
       dispersion_pass<true>(want_atom_energy);
     } else {

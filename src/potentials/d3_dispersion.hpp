@@ -38,9 +38,10 @@
 // Short cutoffs (both at most kD3ListMaxCutoff = 20 Å): D3 keeps a half neighbor list of its own
 // (core::NeighborList, cell lists, skin 1 Å, rebuilt only when atoms moved far enough) and sums
 // over its entries, one image pair each, with C6 from per-atom vectors M(Z_i, Z)ᵀ w_i prepared
-// once per call (5 multiply-adds per pair instead of 25). The image sums above are kept for
-// longer cutoffs, where a list would hold tens of thousands of entries per atom. Both give the
-// same energy, forces and virial to rounding (tests/unit/potentials/test_d3.cpp).
+// once per call (5 multiply-adds per pair instead of 25; the image sums use them too). The image
+// sums above are kept for longer cutoffs, where a list would hold tens of thousands of entries
+// per atom. Both agree with the dftd3 package within the same tolerances
+// (tests/unit/potentials/test_d3.cpp).
 //
 // Tail correction (optional, D3Settings::tail_correction; three periodic axes only). Beyond the
 // cutoff, BJ damping is negligible and the other atoms are taken as spread evenly over the cell
@@ -254,6 +255,27 @@ class D3Dispersion final : public Potential {
   [[nodiscard]] bool uses_list() const { return cutoff() <= kD3ListMaxCutoff; }
   void list_coordination_numbers_pass(const core::System& system);
   void prepare_c6_vectors(bool gradient);
+  struct PairC6 {
+    double c6 = 0.0, dc6_i = 0.0, dc6_j = 0.0;  ///< C6_ij and its derivatives by CN_i, CN_j
+  };
+  /// C6 of the pair (i, j) from the vectors of prepare_c6_vectors (derivatives with kGradient).
+  template <bool kGradient>
+  [[nodiscard]] PairC6 c6_of(std::size_t i, std::size_t j) const {
+    const std::size_t at = (i * elements_present_.size() + element_of_[j]) * kRefs;
+    const double* u = &c6_u_[at];
+    const double* wj = &weights_[j * kRefs];
+    PairC6 out;
+    for (std::size_t b = 0; b < kRefs; ++b) out.c6 += u[b] * wj[b];
+    if constexpr (kGradient) {
+      const double* du = &c6_du_[at];
+      const double* dwj = &dweights_[j * kRefs];
+      for (std::size_t b = 0; b < kRefs; ++b) {
+        out.dc6_i += du[b] * wj[b];
+        out.dc6_j += u[b] * dwj[b];
+      }
+    }
+    return out;
+  }
   template <bool kGradient>
   void list_dispersion_pass(bool want_atom_energy);
   void list_cn_gradient_pass();
@@ -303,6 +325,8 @@ class D3Dispersion final : public Potential {
   std::vector<double> tail_energy_, tail_energy8_, tail_dedcn_;  // per atom (tail_energy8_: its r⁻⁸ part)
   double last_tail_energy_ = 0.0, last_tail_boundary_ = 0.0;
   std::vector<double> cn_tail_, cn_tail_boundary_;  // per atom
+  std::vector<double> cn_shell_tau_, cn_shell_edge_;  // per element pair (kNumZ²), NaN until used
+  std::vector<std::size_t> element_count_;          // atoms per element present
   std::vector<double> element_weights_;           // per element present: Σ_j W_j (kRefs each)
   std::vector<int> elements_present_;
   // Neighbor-list path: the list, its Cartesian shifts, each atom's element index among

@@ -71,8 +71,9 @@ NepPotential::NepPotential(NepModel model) : model_(std::move(model)), angular_(
   const int T = model_.num_types();
   cutoff_ = model_.max_cutoff();
   fingerprint_ = "nep sha256=" + core::sha256_file_hex(model_.path);
-  type_of_z_.assign(static_cast<std::size_t>(core::max_atomic_number()) + 1, -1);
-  for (int t = 0; t < T; ++t) type_of_z_[static_cast<std::size_t>(model_.elements[static_cast<std::size_t>(t)])] = t;
+  std::vector<std::string> symbols;
+  for (const int z : model_.elements) symbols.emplace_back(core::symbol(z));
+  elements_ = ModelElements(std::move(symbols));
 
   // Coefficients regrouped per ordered type pair, [pair][n][k], so a pair reads one block.
   const auto regroup = [&](const std::vector<double>& file, int n_max, int K, std::vector<double>& out) {
@@ -122,18 +123,9 @@ NepPotential::NepPotential(NepModel model) : model_(std::move(model)), angular_(
   }
 }
 
-bool NepPotential::supports(int z) const {
-  return z >= 0 && static_cast<std::size_t>(z) < type_of_z_.size() && type_of_z_[static_cast<std::size_t>(z)] >= 0;
-}
+bool NepPotential::supports(int z) const { return elements_.supports(z); }
 
-std::string NepPotential::supported_species() const {
-  std::string out;
-  for (std::size_t t = 0; t < model_.elements.size(); ++t) {
-    if (t) out += ", ";
-    out += core::symbol(model_.elements[t]);
-  }
-  return out;
-}
+std::string NepPotential::supported_species() const { return elements_.list(); }
 
 std::string NepPotential::fingerprint() const { return fingerprint_; }
 
@@ -149,15 +141,7 @@ void NepPotential::prepare(const core::System& system, const core::NeighborList&
   IONCYCLE_ASSERT(neighbors.options().cutoff >= cutoff_ * (1.0 - 1e-12), "neighbor list shorter than the NEP cutoff");
   types_.resize(n);
   const auto z = system.atomic_numbers();
-  for (std::size_t i = 0; i < n; ++i) {
-    const int t = supports(z[i]) ? type_of_z_[static_cast<std::size_t>(z[i])] : -1;
-    if (t < 0) {
-      throw InputError("the NEP model " + model_.path + " has no parameters for " +
-                           std::string(core::symbol(z[i])) + " (atom " + std::to_string(i) + ")",
-                       "it was trained for " + supported_species() + "; train a model that includes every element");
-    }
-    types_[i] = t;
-  }
+  for (std::size_t i = 0; i < n; ++i) types_[i] = elements_.require(z[i], "NEP", model_.path);
   neighbors.cartesian_shifts(system.cell(), shifts_);
   atom_energy_.resize(n);
   const auto threads = static_cast<std::size_t>(std::max(1, omp_get_max_threads()));
@@ -189,7 +173,7 @@ void NepPotential::atom(std::size_t i, const core::System& system, const core::N
   grow(sc.angular_entries, count);
   grow(sc.radial_geom, 4 * count);
   grow(sc.angular_geom, 4 * count);
-  grow(sc.radial_fk, count * static_cast<std::size_t>(KR));
+  grow(sc.radial_fk_sum, static_cast<std::size_t>(T * KR));
   grow(sc.radial_dfk, count * static_cast<std::size_t>(KR));
   grow(sc.angular_g, count * static_cast<std::size_t>(NA));
   grow(sc.angular_dg, count * static_cast<std::size_t>(NA));
@@ -204,6 +188,7 @@ void NepPotential::atom(std::size_t i, const core::System& system, const core::N
   grow(sc.dfk, static_cast<std::size_t>(std::max(KR, KA)));
   grow(sc.contracted, static_cast<std::size_t>(L) + 1);
   grow(sc.contracted_d, static_cast<std::size_t>(L) + 1);
+  if (m.zbl) grow(sc.zbl_de, count);
   if (gradient) {
     grow(sc.pair_force, 3 * count);
     grow(sc.radial_weights, static_cast<std::size_t>(T * KR));
@@ -242,20 +227,26 @@ void NepPotential::atom(std::size_t i, const core::System& system, const core::N
     }
   }
 
-  // Radial descriptor q_n = Σ_j g_n(r_ij).
+  // Radial descriptor q_n = Σ_j g_n(r_ij) = Σ_t Σ_k c^{t_i t}_nk (Σ_{j of element t} f_k(r_ij)):
+  // the basis functions are summed per neighbor element and contracted once.
   double* q = sc.q.data();
   std::fill(q, q + m.dim, 0.0);
+  double* fk_sum = sc.radial_fk_sum.data();
+  std::fill(fk_sum, fk_sum + T * KR, 0.0);
   for (std::size_t a = 0; a < nr; ++a) {
     const auto j = static_cast<std::size_t>(list[sc.radial_entries[a]]);
     const auto p = static_cast<std::size_t>(ti * T + types_[j]);
-    double* fk = &sc.radial_fk[a * static_cast<std::size_t>(KR)];
+    double* fk = sc.fk.data();
     chebyshev(sc.radial_geom[4 * a], rc_radial_pair_[p], KR - 1, fk,
               gradient ? &sc.radial_dfk[a * static_cast<std::size_t>(KR)] : nullptr);
-    const double* c = &c_radial_pair_[p * block_r];
+    double* sum = fk_sum + types_[j] * KR;
+    for (int k = 0; k < KR; ++k) sum[k] += fk[k];
+  }
+  for (int tj = 0; tj < T; ++tj) {
+    const double* c = &c_radial_pair_[static_cast<std::size_t>(ti * T + tj) * block_r];
+    const double* sum = fk_sum + tj * KR;
     for (int nn = 0; nn < NR; ++nn) {
-      double g = 0.0;
-      for (int k = 0; k < KR; ++k) g += c[nn * KR + k] * fk[k];
-      q[nn] += g;
+      for (int k = 0; k < KR; ++k) q[nn] += c[nn * KR + k] * sum[k];
     }
   }
 
@@ -355,8 +346,7 @@ void NepPotential::atom(std::size_t i, const core::System& system, const core::N
     return 0.5 * e;
   };
   if (m.zbl) {
-    double unused = 0.0;
-    for (std::size_t a = 0; a < na; ++a) energy += zbl_pair(a, &unused);
+    for (std::size_t a = 0; a < na; ++a) energy += zbl_pair(a, &sc.zbl_de[a]);
   }
   atom_energy_[i] = energy;
   if (!gradient) return;
@@ -458,8 +448,7 @@ void NepPotential::atom(std::size_t i, const core::System& system, const core::N
   }
   if (m.zbl) {
     for (std::size_t a = 0; a < na; ++a) {
-      double de = 0.0;
-      zbl_pair(a, &de);
+      const double de = sc.zbl_de[a];
       const double* geom = &sc.angular_geom[4 * a];
       const std::size_t e = sc.angular_entries[a];
       force[3 * e] += de * geom[1];

@@ -35,6 +35,7 @@
 #include <vector>
 
 #include "potentials/nep_angular.hpp"
+#include "potentials/model_file.hpp"
 #include "potentials/nep_model.hpp"
 #include "potentials/potential.hpp"
 
@@ -66,7 +67,9 @@ class NepPotential final : public Potential {
   struct Scratch {
     std::vector<std::uint32_t> radial_entries, angular_entries;  // list entries within range
     std::vector<double> radial_geom, angular_geom;  // per pair: r, ux, uy, uz
-    std::vector<double> radial_fk, radial_dfk;      // per pair: K_R + 1
+    std::vector<double> radial_dfk;                 // per pair: K_R + 1
+    std::vector<double> radial_fk_sum;              // per neighbor element: Σ_j f_k
+    std::vector<double> zbl_de;                     // per angular pair: ∂(ZBL share)/∂r
     std::vector<double> angular_g, angular_dg;      // per pair: N_A + 1
     std::vector<double> blm, dblm;                  // per pair: basis size (x3 for gradients)
     std::vector<double> s, ds;                      // (N_A + 1) x basis size
@@ -88,7 +91,7 @@ class NepPotential final : public Potential {
   NepAngularBasis angular_;
   double cutoff_ = 0.0;
   std::string fingerprint_;
-  std::vector<int> type_of_z_;  ///< -1 for elements the model lacks
+  ModelElements elements_;  ///< type index of each element, in file order
   // Per ordered type pair (t_i * T + t_j).
   std::vector<double> rc_radial_pair_, rc_angular_pair_;
   std::vector<double> c_radial_pair_, c_angular_pair_;  ///< [pair][n][k]

@@ -132,6 +132,19 @@ def descriptors(model_path, atoms_list):
     return np.concatenate(rows)
 
 
+def write_scaled(path, spec, p, atoms_list):
+    """Write the model with GPUMD's q_scaler over `atoms_list`: 1 / (max - min) of each descriptor
+    component, from the descriptors with q_scaler = 1 (TorchNEP reads nep4 only, hence the probe
+    file written as nep4)."""
+    probe = path + ".probe"
+    write_nep(probe, spec, p, networks_as_nep4=True)
+    q = descriptors(probe, atoms_list)
+    os.remove(probe)
+    spread = q.max(axis=0) - q.min(axis=0)
+    p["q_scaler"] = np.where(spread > 1e-12, 1.0 / np.where(spread > 1e-12, spread, 1.0), 1.0)
+    write_nep(path, spec, p)
+
+
 def make_models(outdir, structure_paths):
     atoms_list = read_structures(structure_paths)
     rng = np.random.default_rng(20261207)
@@ -139,14 +152,7 @@ def make_models(outdir, structure_paths):
     for name, spec in MODELS.items():
         p = random_parameters(spec, rng)
         path = os.path.join(outdir, name + ".txt")
-        # q_scaler from the descriptors with q_scaler = 1 (TorchNEP reads nep4 only).
-        probe = path + ".probe"
-        write_nep(probe, spec, p, networks_as_nep4=True)
-        q = descriptors(probe, atoms_list)
-        os.remove(probe)
-        spread = q.max(axis=0) - q.min(axis=0)
-        p["q_scaler"] = np.where(spread > 1e-12, 1.0 / np.where(spread > 1e-12, spread, 1.0), 1.0)
-        write_nep(path, spec, p)
+        write_scaled(path, spec, p, atoms_list)
         print("MODEL", name, path)
         if spec["version"] == "nep3":
             twin = os.path.join(outdir, name + "_as_nep4.txt")

@@ -3,7 +3,7 @@
 // Helpers for the md tests: small analytic potentials written here so the integrator tests do
 // not depend on other potentials (a brute-force Lennard-Jones with minimum images, harmonic
 // springs to lattice sites, and no interaction at all for the ideal gas), an fcc argon crystal,
-// LiC6 (for the NVE runs of the machine-learned potentials),
+// LiC6 (for the NVE runs of the machine-learned potentials), the flipped-velocity retrace,
 // Maxwell–Boltzmann velocities, and the statistics the stochastic tests need (block averages,
 // the Kolmogorov–Smirnov statistic, Gamma distribution functions).
 #pragma once
@@ -19,10 +19,39 @@
 #include "core/rng.hpp"
 #include "core/system.hpp"
 #include "core/units.hpp"
+#include "md/force_evaluator.hpp"
 #include "md/velocities.hpp"
+#include "md/velocity_verlet.hpp"
 #include "potentials/potential.hpp"
 
 namespace ioncycle::md::testing {
+
+/// How far velocity Verlet got and how exactly it came back: `steps` steps of `dt` fs from
+/// Maxwell–Boltzmann velocities at `temperature` K (seed 7), velocities flipped, `steps` more.
+struct Retrace {
+  double moved = 0.0;           ///< largest displacement after the first half, Å
+  double position_error = 0.0;  ///< largest |x - x0| at the end, Å
+  double velocity_error = 0.0;  ///< largest |v + v0| at the end, Å/fs
+};
+inline Retrace retrace(potentials::Potential& potential, core::System sys, double temperature, double dt, int steps) {
+  core::Rng rng(7);
+  md::assign_maxwell_boltzmann(sys, temperature, rng);
+  const std::vector<core::Vec3> x0(sys.positions().begin(), sys.positions().end());
+  const std::vector<core::Vec3> v0(sys.velocities().begin(), sys.velocities().end());
+  md::ForceEvaluator forces(potential, 1.0);
+  md::VelocityVerlet vv(dt);
+  vv.setup(sys, forces);
+  for (int k = 0; k < steps; ++k) vv.step(sys, forces);
+  Retrace out;
+  for (std::size_t i = 0; i < x0.size(); ++i) out.moved = std::max(out.moved, (sys.positions()[i] - x0[i]).norm());
+  for (auto& v : sys.velocities()) v = -v;
+  for (int k = 0; k < steps; ++k) vv.step(sys, forces);
+  for (std::size_t i = 0; i < x0.size(); ++i) {
+    out.position_error = std::max(out.position_error, (sys.positions()[i] - x0[i]).norm());
+    out.velocity_error = std::max(out.velocity_error, (sys.velocities()[i] + v0[i]).norm());
+  }
+  return out;
+}
 
 // LiC6: P6/mmm, a = 2.46·√3 Å, c = 3.70 Å; Li at 1a, C at 6k (x = 1/3, z = 1/2).
 inline core::System lic6(int na, int nb, int nc) {

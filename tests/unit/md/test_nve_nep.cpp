@@ -84,25 +84,9 @@ TEST_CASE("NVE with a TorchNEP-trained NEP model on LiC6: energy error scales as
 
 TEST_CASE("velocity Verlet with NEP retraces its path when the velocities are flipped", "[unit][md][physics][nep]") {
   potentials::NepPotential nep(testing::data_path("nep/LiC_7net0_small.txt"));
-  core::System sys = md::testing::lic6(1, 1, 2);
-  core::Rng rng(7);
-  md::assign_maxwell_boltzmann(sys, 600.0, rng);
-  const std::vector<core::Vec3> x0(sys.positions().begin(), sys.positions().end());
-  const std::vector<core::Vec3> v0(sys.velocities().begin(), sys.velocities().end());
-  md::ForceEvaluator forces(nep, 1.0);
-  md::VelocityVerlet vv(0.5);
-  vv.setup(sys, forces);
-  for (int k = 0; k < 1000; ++k) vv.step(sys, forces);
-  double moved = 0.0;
-  for (std::size_t i = 0; i < x0.size(); ++i) moved = std::max(moved, (sys.positions()[i] - x0[i]).norm());
-  CHECK(moved > 0.05);
-  for (auto& v : sys.velocities()) v = -v;
-  for (int k = 0; k < 1000; ++k) vv.step(sys, forces);
-  double back = 0.0, vback = 0.0;
-  for (std::size_t i = 0; i < x0.size(); ++i) {
-    back = std::max(back, (sys.positions()[i] - x0[i]).norm());
-    vback = std::max(vback, (sys.velocities()[i] + v0[i]).norm());
-  }
+  const auto r = md::testing::retrace(nep, md::testing::lic6(1, 1, 2), 600.0, 0.5, 1000);
+  CHECK(r.moved > 0.05);
+  const double back = r.position_error, vback = r.velocity_error;
   INFO("max position error " << back << " Å, velocity error " << vback << " Å/fs");
   CHECK(back < 1e-8);
   CHECK(vback < 1e-9);

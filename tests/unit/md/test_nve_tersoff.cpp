@@ -14,6 +14,7 @@
 #include "md/integrator.hpp"
 #include "md/velocities.hpp"
 #include "md/velocity_verlet.hpp"
+#include "md_testing.hpp"
 #include "potentials/tersoff.hpp"
 
 using namespace ioncycle;
@@ -78,25 +79,9 @@ TEST_CASE("NVE Tersoff graphene at 300 K conserves energy over 20,000 steps of 0
 
 TEST_CASE("velocity Verlet with Tersoff retraces its path when the velocities are flipped", "[unit][md][physics][tersoff]") {
   auto tersoff = potentials::Tersoff::from_file(kBnc, {"C"});
-  core::System sys = graphene(3, 2);
-  core::Rng rng(7);
-  md::assign_maxwell_boltzmann(sys, 600.0, rng);
-  const std::vector<core::Vec3> x0(sys.positions().begin(), sys.positions().end());
-  const std::vector<core::Vec3> v0(sys.velocities().begin(), sys.velocities().end());
-  md::ForceEvaluator forces(tersoff, 1.0);
-  md::VelocityVerlet vv(0.5);
-  vv.setup(sys, forces);
-  for (int k = 0; k < 2000; ++k) vv.step(sys, forces);
-  double moved = 0.0;
-  for (std::size_t i = 0; i < x0.size(); ++i) moved = std::max(moved, (sys.positions()[i] - x0[i]).norm());
-  CHECK(moved > 0.05);  // it really went somewhere
-  for (auto& v : sys.velocities()) v = -v;
-  for (int k = 0; k < 2000; ++k) vv.step(sys, forces);
-  double back = 0.0, vback = 0.0;
-  for (std::size_t i = 0; i < x0.size(); ++i) {
-    back = std::max(back, (sys.positions()[i] - x0[i]).norm());
-    vback = std::max(vback, (sys.velocities()[i] + v0[i]).norm());
-  }
+  const auto r = md::testing::retrace(tersoff, graphene(3, 2), 600.0, 0.5, 2000);
+  CHECK(r.moved > 0.05);  // it really went somewhere
+  const double back = r.position_error, vback = r.velocity_error;
   INFO("max position error " << back << " Å, velocity error " << vback << " Å/fs");
   CHECK(back < 1e-8);
   CHECK(vback < 1e-9);
