@@ -2,7 +2,7 @@
 //
 // One D3(BJ) (PBE) force call on a structure file with the given cutoffs and tail correction:
 // prints the result and the median time of `repeats` calls after a warm-up, as JSON, for
-// benchmarks/d3_cutoff_error.py (which compares short cutoffs with the default 95/40 Bohr).
+// benchmarks/d3_cutoff_error.py (which compares short cutoffs with the reference 95/40 Bohr).
 //
 // Usage: cmake --build build --target bench_d3_cutoff &&
 //        build/benchmarks/bench_d3_cutoff FILE CUTOFF_A CN_CUTOFF_A TAIL(0|1) REPEATS

@@ -45,7 +45,7 @@ def run(cmd, env):
     return out.stdout
 
 
-def ioncycle_md(work, xyz, spec, steps, env, tag, thermo_every="1 fs"):
+def ioncycle_md(work, xyz, spec, steps, env, tag, thermo_every="1 fs", potential_extra=""):
     cfg = os.path.join(work, f"{tag}.toml")
     with open(cfg, "w") as f:
         f.write(f"""[run]
@@ -56,6 +56,7 @@ file = "{xyz}"
 [potential]
 spec = "{spec}"
 device = "cpu"
+{potential_extra}
 [md]
 timestep = "1 fs"
 steps = {steps}

@@ -67,11 +67,16 @@ constexpr int kMaxReach = 1 << 16;
 // Bins are made this much (relatively) wider than r, so that rounding in the fractional
 // coordinates (~1e-16) can never push a partner within r outside the searched bins.
 constexpr double kBinSlack = 1e-9;
-// Bins are at least r / kBinsPerRange wide. Narrower bins fit the sphere of radius r more
-// tightly (candidate volume (2K + 1)^3 / K^3 r^3: 27 r^3 for K = 1, 15.6 r^3 for K = 2; r / 2 is
+// Bins are at least r / K wide. Narrower bins fit the sphere of radius r more tightly
+// (candidate volume (2K + 1)^3 / K^3 r^3: 27 r^3 for K = 1, 15.6 r^3 for K = 2; r / 2 is
 // LAMMPS' default bin size), but with runs of contiguous bins (below) the per-run overhead
-// dominates: on 32,000-atom LJ fcc (range 2.8 sigma) r-wide bins built ~20% faster than r / 2.
-constexpr double kBinsPerRange = 1.0;
+// dominates when bins hold few atoms: on 32,000-atom LJ fcc (range 2.8 sigma, ~22 atoms per
+// r-cube) r-wide bins built ~20% faster than r / 2, and a NEP list (7 A in LiC6, ~40 atoms)
+// gains nothing from r / 2. Long ranges hold hundreds of atoms per r-cube (D3 at 12.5 A in
+// LiC6: ~230), where the tighter stencil pays: an MD step of a NEP student + D3 at 1,000 atoms
+// took 12.6 ms with r / 2 bins against 13.9 ms with r-wide ones (docs/benchmarks.md). So K = 2
+// from this many atoms per r-cube on (fully periodic cells, where the density is known), else 1.
+constexpr double kDenseAtomsPerRangeCube = 100.0;
 // Shift ids are std::uint32_t: unwrapped positions of atoms that diffuse far in a long run give
 // many distinct image shifts (an ideal gas over nanoseconds reached 170,000), more than 16 bits hold.
 constexpr std::size_t kMaxShifts = std::size_t{std::numeric_limits<std::uint32_t>::max()};
@@ -285,7 +290,10 @@ void NeighborList::build(const System& system) {
   // --- 2. The bin grid. --------------------------------------------------------------------
   const std::array<double, 3> box_lo{lo0, lo1, lo2};
   const std::array<double, 3> box_hi{hi0, hi1, hi2};
-  const double min_width = range / kBinsPerRange * (1.0 + kBinSlack);
+  const bool dense = has_lattice && pbc[0] && pbc[1] && pbc[2] &&
+                     static_cast<double>(num) / cell.volume() * range * range * range >= kDenseAtomsPerRangeCube;
+  bins_per_range_ = dense ? 2 : 1;
+  const double min_width = range / static_cast<double>(bins_per_range_) * (1.0 + kBinSlack);
   std::array<std::int64_t, 3> nb{};
   for (std::size_t a = 0; a < 3; ++a) {
     const double extent = pbc[a] ? spacing[static_cast<Eigen::Index>(a)]

@@ -70,6 +70,9 @@ class NeighborList {
 
   /// How many times the list has been built (for tests and benchmarks).
   [[nodiscard]] std::uint64_t build_count() const { return build_count_; }
+  /// Bins per range of the last build: 1, or 2 for dense fully periodic systems (many atoms per
+  /// range³; see the .cpp), for tests and benchmarks.
+  [[nodiscard]] int bins_per_range() const { return bins_per_range_; }
 
  private:
   NeighborOptions options_;
@@ -85,6 +88,7 @@ class NeighborList {
   int max_shift_ = 0;
   bool built_ = false;
   std::uint64_t build_count_ = 0;
+  int bins_per_range_ = 1;
   // Scratch reused between builds (no per-build allocation once sizes settle).
   std::vector<Vec3> scratch_wrapped_;
   std::vector<std::array<std::int32_t, 3>> scratch_wrap_shift_;

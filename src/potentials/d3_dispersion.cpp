@@ -46,6 +46,10 @@ constexpr double kMinWorkForThreads = 2e5;
 // multiple of it, so a pair gets at most a shell this thick of extra (masked) candidates.
 constexpr double kCountStep = 0.05;
 
+// Skin of the neighbor lists of the list path (Å): the lists are rebuilt when an atom has moved
+// half of it.
+constexpr double kListSkin = 1.0;
+
 // floor and ceil of small numbers without a libm call (the Release flags target plain x86-64,
 // where std::floor is not one instruction); the values are far inside the int range.
 int floor_int(double x) {
@@ -214,11 +218,118 @@ DispersionSums dispersion_gradient_sums(double ox, double oy, double oz, const d
   return {g, hx, hy, hz, hxx, hyy, hzz, hxy, hxz, hyz};
 }
 
+// One segment of an atom's row of the dispersion neighbor list (list path): the entries whose
+// neighbor has one element, vectorized over the entries. The pair vectors are formed from the
+// position and shift columns and masked to kMinDistance2 < r² <= rc² (a skin list holds entries
+// beyond the cutoff); C6 and its CN derivatives come from the per-atom vectors of
+// prepare_c6_vectors, u_i^e for the segment's element (the same for every entry, as are the
+// damping constants: rows are sorted by element so that only the neighbor's own data is
+// gathered), and the damped sums are those of dispersion_gradient_sums. Atom i's own sums are
+// returned; what goes to the neighbors is written per entry for a scalar scatter loop (the only
+// part that cannot be vectorized).
+constexpr std::size_t kRowRefs = D3Table::kMaxRefs;
+
+struct DispersionSegment {
+  std::size_t i = 0;
+  double xi = 0.0, yi = 0.0, zi = 0.0;
+  const std::int32_t* neighbors = nullptr;
+  const std::uint32_t* shifts = nullptr;
+  std::size_t count = 0;
+  const double *px = nullptr, *py = nullptr, *pz = nullptr;  // positions
+  const double *sx = nullptr, *sy = nullptr, *sz = nullptr;  // Cartesian shifts
+  const double* w = nullptr;                                 // per atom, kRefs reference weights
+  std::array<double, kRowRefs> u{}, du{};                    // u_i^e and du_i^e of the segment's element
+  double r0_6 = 0.0, r0_8 = 0.0, s8_c8 = 0.0;                // damping constants of Z_i with it
+  double rc2 = 0.0, s6 = 0.0;
+};
+
+struct DispersionRowSums {
+  double energy = 0.0;
+  double dedcn_i = 0.0;
+  double fx = 0.0, fy = 0.0, fz = 0.0;
+  double vxx = 0.0, vyy = 0.0, vzz = 0.0, vxy = 0.0, vxz = 0.0, vyz = 0.0;
+};
+
+IONCYCLE_D3_KERNEL
+DispersionRowSums dispersion_segment(const DispersionSegment& in, double* __restrict out_ch, double* __restrict out_x,
+                                     double* __restrict out_y, double* __restrict out_z, double* __restrict out_g,
+                                     double* __restrict out_energy) {
+  double energy = 0.0, dedcn_i = 0.0, fx = 0.0, fy = 0.0, fz = 0.0;
+  double vxx = 0.0, vyy = 0.0, vzz = 0.0, vxy = 0.0, vxz = 0.0, vyz = 0.0;
+  // Everything the loop reads in locals: the outputs might otherwise alias `in`, and the loop
+  // would not vectorize.
+  const auto self = static_cast<std::int32_t>(in.i);
+  const double xi = in.xi, yi = in.yi, zi = in.zi, rc2 = in.rc2, s6 = in.s6;
+  const double r0_6 = in.r0_6, r0_8 = in.r0_8, s8_c8 = in.s8_c8;
+  const double u0 = in.u[0], u1 = in.u[1], u2 = in.u[2], u3 = in.u[3], u4 = in.u[4];
+  const double du0 = in.du[0], du1 = in.du[1], du2 = in.du[2], du3 = in.du[3], du4 = in.du[4];
+  static_assert(kRowRefs == 5, "the segment kernel is written out for five reference C6 per element");
+  const std::int32_t* __restrict neighbors = in.neighbors;
+  const std::uint32_t* __restrict shifts = in.shifts;
+  const double* __restrict px = in.px;
+  const double* __restrict py = in.py;
+  const double* __restrict pz = in.pz;
+  const double* __restrict sx = in.sx;
+  const double* __restrict sy = in.sy;
+  const double* __restrict sz = in.sz;
+  const double* __restrict w = in.w;
+  const std::size_t count = in.count;
+#pragma omp simd reduction(+ : energy, dedcn_i, fx, fy, fz, vxx, vyy, vzz, vxy, vxz, vyz)
+  for (std::size_t k = 0; k < count; ++k) {
+    const std::int32_t j = neighbors[k];
+    const std::uint32_t s = shifts[k];
+    const double x = px[j] - xi + sx[s];
+    const double y = py[j] - yi + sy[s];
+    const double z = pz[j] - zi + sz[s];
+    const double r2 = x * x + y * y + z * z;
+    const double keep = (r2 <= rc2 && r2 > kMinDistance2) ? 1.0 : 0.0;
+    // (Indexed as w[at + b], not through a pointer: GCC vectorizes only this form.)
+    const std::size_t at = static_cast<std::size_t>(j) * kRowRefs;
+    const double w0 = w[at], w1 = w[at + 1], w2 = w[at + 2], w3 = w[at + 3], w4 = w[at + 4];
+    const double c6 = u0 * w0 + u1 * w1 + u2 * w2 + u3 * w3 + u4 * w4;
+    const double dc6_i = du0 * w0 + du1 * w1 + du2 * w2 + du3 * w3 + du4 * w4;
+    // Grimme, Ehrlich, Goerigk 2011, Eq. 5 with one division, as dispersion_gradient_sums().
+    const double r4 = r2 * r2;
+    const double r6 = r4 * r2;
+    const double a6 = r6 + r0_6;
+    const double a8 = r6 * r2 + r0_8;
+    const double q = keep / (a6 * a8);
+    const double t6 = a8 * q;
+    const double t8 = a6 * q;
+    const double g = s6 * t6 + s8_c8 * t8;
+    const double pair_energy = -c6 * g;
+    energy += pair_energy;
+    dedcn_i -= dc6_i * g;
+    // h = (1/r) dg/dr; force on j: C6 h d; W += C6 h d ⊗ d. A self-image entry (j == i) stands
+    // for the images n and -n: no force, but its virial.
+    const double h = -6.0 * s6 * r4 * t6 * t6 - 8.0 * s8_c8 * r6 * t8 * t8;
+    const double ch = c6 * h;
+    const double cf = (j == self) ? 0.0 : ch;
+    fx -= cf * x;
+    fy -= cf * y;
+    fz -= cf * z;
+    vxx += ch * x * x;
+    vyy += ch * y * y;
+    vzz += ch * z * z;
+    vxy += ch * x * y;
+    vxz += ch * x * z;
+    vyz += ch * y * z;
+    out_ch[k] = cf;
+    out_x[k] = x;
+    out_y[k] = y;
+    out_z[k] = z;
+    out_g[k] = g;
+    out_energy[k] = pair_energy;
+  }
+  return {energy, dedcn_i, fx, fy, fz, vxx, vyy, vzz, vxy, vxz, vyz};
+}
+
 void check_finite_positive(double value, const char* what) {
   if (!std::isfinite(value) || !(value > 0.0)) {
     throw InputError(std::string("the D3 ") + what + " must be a positive length (got " + core::format_double(value) +
                          " A)",
-                     "the defaults are 95 Bohr (50.27 A) for the dispersion and 40 Bohr (21.17 A) for CN");
+                     "the defaults are 10 A for the dispersion and 6 A for CN (with the tail correction); the "
+                     "reference values of torch-dftd and VASP are 95 Bohr (50.27 A) and 40 Bohr (21.17 A)");
   }
 }
 
@@ -230,7 +341,8 @@ D3Dispersion::D3Dispersion(const D3Settings& settings)
     : cutoff_(settings.cutoff), cn_cutoff_(settings.cn_cutoff), tail_correction_(settings.tail_correction) {
   check_finite_positive(cutoff_, "cutoff");
   check_finite_positive(cn_cutoff_, "CN cutoff");
-  list_ = core::NeighborList(core::NeighborOptions{std::max(cutoff_, cn_cutoff_), 1.0, core::NeighborKind::half});
+  list_ = core::NeighborList(core::NeighborOptions{cutoff_, kListSkin, core::NeighborKind::half});
+  cn_list_ = core::NeighborList(core::NeighborOptions{cn_cutoff_, kListSkin, core::NeighborKind::half});
   damping_ = settings.damping ? *settings.damping : d3_damping(settings.functional);
   {
     const D3Damping& d = damping_;
@@ -478,17 +590,20 @@ void D3Dispersion::prepare(const core::System& system, bool want_forces, bool wa
 
   // Positions wrapped into the cell on periodic axes (pair vectors are reduced again per pair;
   // wrapping keeps those reductions to small integers however far atoms have drifted).
+  // (The image path only: the list path takes pair vectors from its lists.)
   const core::Cell& cell = system.cell();
   const auto x = system.positions();
-  wrapped_.resize(n);
-  for (std::size_t i = 0; i < n; ++i) wrapped_[i] = cell.any_periodic() ? cell.wrap(x[i]) : x[i];
-  has_lattice_ = cell.has_lattice();
-  fractional_.resize(has_lattice_ ? n : 0);
-  if (has_lattice_) {
-    for (std::size_t i = 0; i < n; ++i) fractional_[i] = cell.to_fractional(wrapped_[i]);
+  if (!uses_list()) {
+    wrapped_.resize(n);
+    for (std::size_t i = 0; i < n; ++i) wrapped_[i] = cell.any_periodic() ? cell.wrap(x[i]) : x[i];
+    has_lattice_ = cell.has_lattice();
+    fractional_.resize(has_lattice_ ? n : 0);
+    if (has_lattice_) {
+      for (std::size_t i = 0; i < n; ++i) fractional_[i] = cell.to_fractional(wrapped_[i]);
+    }
+    prepare_translations(cell);
+    prepare_bins(cell);
   }
-  prepare_translations(cell);
-  if (!uses_list()) prepare_bins(cell);
   elements_present_.clear();
   for (const int zi : z_) {
     if (std::find(elements_present_.begin(), elements_present_.end(), zi) == elements_present_.end()) {
@@ -504,10 +619,30 @@ void D3Dispersion::prepare(const core::System& system, bool want_forces, bool wa
   if (uses_list()) {
     list_.update(system);
     list_.cartesian_shifts(cell, list_shifts_);
+    cn_list_.update(system);
+    cn_list_.cartesian_shifts(cell, cn_list_shifts_);
+    const std::size_t num_shifts = list_shifts_.size();
+    shift_x_.resize(num_shifts);
+    shift_y_.resize(num_shifts);
+    shift_z_.resize(num_shifts);
+    for (std::size_t k = 0; k < num_shifts; ++k) {
+      shift_x_[k] = list_shifts_[k][0];
+      shift_y_[k] = list_shifts_[k][1];
+      shift_z_[k] = list_shifts_[k][2];
+    }
+    pos_x_.resize(n);
+    pos_y_.resize(n);
+    pos_z_.resize(n);
+    for (std::size_t i = 0; i < n; ++i) {
+      pos_x_[i] = x[i][0];
+      pos_y_[i] = x[i][1];
+      pos_z_[i] = x[i][2];
+    }
   }
 
   const double pairs = 0.5 * static_cast<double>(n) * static_cast<double>(n + 1);
-  const double work = pairs * static_cast<double>(std::max<std::uint32_t>(1, counts_dispersion_.back()));
+  const double work = uses_list() ? static_cast<double>(list_.num_pairs() + cn_list_.num_pairs())
+                                  : pairs * static_cast<double>(std::max<std::uint32_t>(1, counts_dispersion_.back()));
   num_threads_ = work < kMinWorkForThreads ? 1 : static_cast<std::size_t>(std::max(1, omp_get_max_threads()));
   if (threads_.size() < num_threads_) threads_.resize(num_threads_);
   for (std::size_t t = 0; t < num_threads_; ++t) {
@@ -731,20 +866,17 @@ void D3Dispersion::cn_gradient_pass() {
   }
 }
 
-// The neighbor-list passes. Every entry of the half list is one image pair (i, j, n) with
+// The neighbor-list passes. Every entry of a half list is one image pair (i, j, n) with
 // d = x_j - x_i + n·H, counted once with weight 1; a self-image entry (j == i) stands for the
-// images n and -n together, so its term enters CN_i twice and its force cancels.
-void D3Dispersion::list_coordination_numbers_pass(const core::System& system) {
+// images n and -n together, so its term enters CN_i twice and its force cancels. The lists carry
+// a skin, so every pass masks the entries to its cutoff.
+void D3Dispersion::list_coordination_numbers_pass() {
   const std::size_t n = z_.size();
   const double rc2 = cn_cutoff_ * cn_cutoff_;
-  const double range2 = cutoff() * cutoff();
-  if (pair_cache_.size() < list_.num_pairs()) pair_cache_.resize(list_.num_pairs());
-  pair_end_.resize(n);
-  pair_cn_end_.resize(n);
-  const auto x = system.positions();
-  const auto offsets = list_.offsets();
-  const auto neighbors = list_.neighbors();
-  const auto shifts = list_.shift_ids();
+  cn_dfr_.resize(cn_list_.num_pairs());
+  const auto offsets = cn_list_.offsets();
+  const auto neighbors = cn_list_.neighbors();
+  const auto shifts = cn_list_.shift_ids();
   const int count = static_cast<int>(n);
 #pragma omp parallel num_threads(static_cast<int>(num_threads_)) if (num_threads_ > 1)
   {
@@ -753,33 +885,22 @@ void D3Dispersion::list_coordination_numbers_pass(const core::System& system) {
     for (int ii = 0; ii < count; ++ii) {
       const auto i = static_cast<std::size_t>(ii);
       double own = 0.0;
-      // The entries within range are kept, compacted at the start of the atom's slots (those
-      // inside the CN cutoff first, up to pair_cn_end_[i]), with their pair vector and, inside
-      // the CN cutoff, f'(r)/r for the CN gradient pass.
-      std::size_t kept = offsets[i];
-      std::vector<PairEntry>& outer = buf.outer_pairs;
-      outer.clear();
       for (std::size_t e = offsets[i]; e < offsets[i + 1]; ++e) {
         const auto j = static_cast<std::size_t>(neighbors[e]);
-        const Vec3 d = x[j] - x[i] + list_shifts_[shifts[e]];
-        const double r2 = d.squaredNorm();
-        if (r2 > range2 || r2 <= kMinDistance2) continue;
-        PairEntry entry;
-        entry.j = static_cast<std::uint32_t>(j);
-        entry.d[0] = d[0];
-        entry.d[1] = d[1];
-        entry.d[2] = d[2];
-        entry.r2 = r2;
-        if (r2 > rc2) {
-          outer.push_back(entry);
+        const Vec3& t = cn_list_shifts_[shifts[e]];
+        const double x = pos_x_[j] - pos_x_[i] + t[0];
+        const double y = pos_y_[j] - pos_y_[i] + t[1];
+        const double z = pos_z_[j] - pos_z_[i] + t[2];
+        const double r2 = x * x + y * y + z * z;
+        if (r2 > rc2 || r2 <= kMinDistance2) {
+          cn_dfr_[e] = 0.0;
           continue;
         }
         const double rcov = pair(z_[i], z_[j]).rcov_sum;
         const double r = std::sqrt(r2);
         const double ex = std::exp(-kK1 * (rcov / r - 1.0));
         const double f = 1.0 / (1.0 + ex);
-        entry.dfr = -f * f * ex * kK1 * rcov / (r2 * r);
-        pair_cache_[kept++] = entry;
+        cn_dfr_[e] = -f * f * ex * kK1 * rcov / (r2 * r);
         own += f;
         if (j == i) {
           own += f;
@@ -787,9 +908,6 @@ void D3Dispersion::list_coordination_numbers_pass(const core::System& system) {
           buf.cn[j] += f;
         }
       }
-      pair_cn_end_[i] = kept;
-      for (const PairEntry& entry : outer) pair_cache_[kept++] = entry;
-      pair_end_[i] = kept;
       buf.cn[i] += own;
     }
   }
@@ -835,59 +953,125 @@ void D3Dispersion::prepare_c6_vectors(bool gradient) {
   }
 }
 
-template <bool kGradient>
-void D3Dispersion::list_dispersion_pass(bool want_atom_energy) {
+void D3Dispersion::sort_dispersion_rows() {
+  // The dispersion list's rows with their entries grouped by the neighbor's element (a counting
+  // sort, stable), redone when the list was rebuilt or an atom changed element.
   const std::size_t n = z_.size();
-  const double rc2 = cutoff_ * cutoff_;
-  const double s6 = damping_.s6;
+  const std::size_t num_elements = elements_present_.size();
+  if (list_.build_count() == sorted_build_ && sorted_elements_ == z_) return;
+  sorted_build_ = list_.build_count();
+  sorted_elements_ = z_;
   const auto offsets = list_.offsets();
+  const auto neighbors = list_.neighbors();
+  const auto shifts = list_.shift_ids();
+  sorted_neighbors_.resize(neighbors.size());
+  sorted_shifts_.resize(shifts.size());
+  segment_start_.assign(n * num_elements + 1, 0);
+  std::vector<std::size_t>& fill = segment_fill_;
+  for (std::size_t i = 0; i < n; ++i) {
+    fill.assign(num_elements, 0);
+    for (std::size_t e = offsets[i]; e < offsets[i + 1]; ++e) ++fill[element_of_[static_cast<std::size_t>(neighbors[e])]];
+    std::size_t at = offsets[i];
+    for (std::size_t el = 0; el < num_elements; ++el) {
+      segment_start_[i * num_elements + el] = at;
+      const std::size_t size = fill[el];
+      fill[el] = at;
+      at += size;
+    }
+    for (std::size_t e = offsets[i]; e < offsets[i + 1]; ++e) {
+      const std::size_t slot = fill[element_of_[static_cast<std::size_t>(neighbors[e])]]++;
+      sorted_neighbors_[slot] = neighbors[e];
+      sorted_shifts_[slot] = shifts[e];
+    }
+  }
+  segment_start_[n * num_elements] = offsets[n];
+}
+
+void D3Dispersion::list_dispersion_pass(bool want_gradient, bool want_atom_energy) {
+  const std::size_t n = z_.size();
+  const std::size_t num_elements = elements_present_.size();
+  sort_dispersion_rows();
+  std::size_t longest = 0;
+  for (std::size_t k = 0; k + 1 < segment_start_.size(); ++k) {
+    longest = std::max(longest, segment_start_[k + 1] - segment_start_[k]);
+  }
+  DispersionSegment segment;
+  segment.px = pos_x_.data();
+  segment.py = pos_y_.data();
+  segment.pz = pos_z_.data();
+  segment.sx = shift_x_.data();
+  segment.sy = shift_y_.data();
+  segment.sz = shift_z_.data();
+  segment.w = weights_.data();
+  segment.rc2 = cutoff_ * cutoff_;
+  segment.s6 = damping_.s6;
   const int count = static_cast<int>(n);
 #pragma omp parallel num_threads(static_cast<int>(num_threads_)) if (num_threads_ > 1)
   {
     ThreadBuffers& buf = threads_[static_cast<std::size_t>(omp_get_thread_num())];
+    for (auto* v : {&buf.row_ch, &buf.row_x, &buf.row_y, &buf.row_z, &buf.row_g, &buf.row_energy}) {
+      if (v->size() < longest) v->resize(longest);
+    }
+    DispersionSegment in = segment;
     double energy = 0.0;
     std::array<double, 6> virial{};
 #pragma omp for schedule(static, 16)
     for (int ii = 0; ii < count; ++ii) {
       const auto i = static_cast<std::size_t>(ii);
+      in.i = i;
+      in.xi = pos_x_[i];
+      in.yi = pos_y_[i];
+      in.zi = pos_z_[i];
       Vec3 fi = Vec3::Zero();
-      for (std::size_t e = offsets[i]; e < pair_end_[i]; ++e) {
-        const PairEntry& entry = pair_cache_[e];
-        const double r2 = entry.r2;
-        if (r2 > rc2) continue;
-        const std::size_t j = entry.j;
-        const Vec3 d(entry.d[0], entry.d[1], entry.d[2]);
-        const PairConstants& p = pair(z_[i], z_[j]);
-        const auto [c6, dc6_i, dc6_j] = c6_of<kGradient>(i, j);
-        // Grimme, Ehrlich, Goerigk 2011, Eq. 5 with one division, as dispersion_gradient_sums().
-        const double r4 = r2 * r2;
-        const double r6 = r4 * r2;
-        const double a6 = r6 + p.r0_6;
-        const double a8 = r6 * r2 + p.r0_8;
-        const double q = 1.0 / (a6 * a8);
-        const double t6 = a8 * q;
-        const double t8 = a6 * q;
-        const double g = s6 * t6 + p.s8_c8 * t8;
-        const double pair_energy = -c6 * g;
-        energy += pair_energy;
+      double dedcn_i = 0.0;
+      double atom_energy_i = 0.0;
+      for (std::size_t el = 0; el < num_elements; ++el) {
+        const std::size_t begin = segment_start_[i * num_elements + el];
+        in.count = segment_start_[i * num_elements + el + 1] - begin;
+        if (in.count == 0) continue;
+        in.neighbors = sorted_neighbors_.data() + begin;
+        in.shifts = sorted_shifts_.data() + begin;
+        const double* u = &c6_u_[(i * num_elements + el) * kRefs];
+        const double* du = &c6_du_[(i * num_elements + el) * kRefs];
+        std::copy(u, u + kRefs, in.u.begin());
+        std::copy(du, du + kRefs, in.du.begin());
+        const PairConstants& p = pair(z_[i], elements_present_[el]);
+        in.r0_6 = p.r0_6;
+        in.r0_8 = p.r0_8;
+        in.s8_c8 = p.s8_c8;
+        const DispersionRowSums sums = dispersion_segment(in, buf.row_ch.data(), buf.row_x.data(), buf.row_y.data(),
+                                                          buf.row_z.data(), buf.row_g.data(),
+                                                          buf.row_energy.data());
+        energy += sums.energy;
         if (want_atom_energy) {
-          buf.atom_energy[i] += 0.5 * pair_energy;
-          buf.atom_energy[j] += 0.5 * pair_energy;
+          atom_energy_i += 0.5 * sums.energy;
+          for (std::size_t k = 0; k < in.count; ++k) buf.atom_energy[in.neighbors[k]] += 0.5 * buf.row_energy[k];
         }
-        if constexpr (kGradient) {
-          buf.dedcn[i] -= dc6_i * g;
-          buf.dedcn[j] -= dc6_j * g;
-          // h = (1/r) dg/dr; force on j: C6 h d; W += C6 h d ⊗ d.
-          const double h = -6.0 * s6 * r4 * t6 * t6 - 8.0 * p.s8_c8 * r6 * t8 * t8;
-          const double ch = c6 * h;
-          if (j != i) {
-            fi -= ch * d;
-            buf.forces[j] += ch * d;
-          }
-          add_outer(virial, d[0], d[1], d[2], ch);
+        if (!want_gradient) continue;
+        dedcn_i += sums.dedcn_i;
+        fi += Vec3(sums.fx, sums.fy, sums.fz);
+        virial[0] += sums.vxx;
+        virial[1] += sums.vyy;
+        virial[2] += sums.vzz;
+        virial[3] += sums.vxy;
+        virial[4] += sums.vxz;
+        virial[5] += sums.vyz;
+        // ∂C6/∂CN_j = u_i^e · dw_j here rather than in the kernel: five contiguous loads per
+        // entry instead of five gathers.
+        for (std::size_t k = 0; k < in.count; ++k) {
+          const auto j = static_cast<std::size_t>(in.neighbors[k]);
+          const double ch = buf.row_ch[k];
+          const double* dwj = &dweights_[j * kRefs];
+          const double dc6_j = in.u[0] * dwj[0] + in.u[1] * dwj[1] + in.u[2] * dwj[2] + in.u[3] * dwj[3] + in.u[4] * dwj[4];
+          buf.dedcn[j] -= dc6_j * buf.row_g[k];
+          buf.forces[j] += Vec3(ch * buf.row_x[k], ch * buf.row_y[k], ch * buf.row_z[k]);
         }
       }
-      if constexpr (kGradient) buf.forces[i] += fi;
+      if (want_atom_energy) buf.atom_energy[i] += atom_energy_i;
+      if (want_gradient) {
+        buf.dedcn[i] += dedcn_i;
+        buf.forces[i] += fi;
+      }
     }
     buf.energy = energy;
     for (std::size_t k = 0; k < 6; ++k) buf.virial[k] += virial[k];
@@ -898,7 +1082,9 @@ void D3Dispersion::list_cn_gradient_pass() {
   // ∂E/∂d = (∂E/∂CN_i + ∂E/∂CN_j) f'(r) d/r over the entries within cn_cutoff (see
   // cn_gradient_pass; a self-image entry gives 2 ∂E/∂CN_i and no force).
   const std::size_t n = z_.size();
-  const auto offsets = list_.offsets();
+  const auto offsets = cn_list_.offsets();
+  const auto neighbors = cn_list_.neighbors();
+  const auto shifts = cn_list_.shift_ids();
   const int count = static_cast<int>(n);
 #pragma omp parallel num_threads(static_cast<int>(num_threads_)) if (num_threads_ > 1)
   {
@@ -908,11 +1094,12 @@ void D3Dispersion::list_cn_gradient_pass() {
     for (int ii = 0; ii < count; ++ii) {
       const auto i = static_cast<std::size_t>(ii);
       Vec3 fi = Vec3::Zero();
-      for (std::size_t e = offsets[i]; e < pair_cn_end_[i]; ++e) {
-        const PairEntry& entry = pair_cache_[e];
-        const std::size_t j = entry.j;
-        const Vec3 d(entry.d[0], entry.d[1], entry.d[2]);
-        const double c = (dedcn_[i] + dedcn_[j]) * entry.dfr;
+      for (std::size_t e = offsets[i]; e < offsets[i + 1]; ++e) {
+        if (cn_dfr_[e] == 0.0) continue;
+        const auto j = static_cast<std::size_t>(neighbors[e]);
+        const Vec3& t = cn_list_shifts_[shifts[e]];
+        const Vec3 d(pos_x_[j] - pos_x_[i] + t[0], pos_y_[j] - pos_y_[i] + t[1], pos_z_[j] - pos_z_[i] + t[2]);
+        const double c = (dedcn_[i] + dedcn_[j]) * cn_dfr_[e];
         if (j != i) {
           fi += c * d;
           buf.forces[j] -= c * d;
@@ -935,7 +1122,7 @@ void D3Dispersion::add_cn_tail(double volume) {
   // kept per atom for the virial.
   const std::size_t n = z_.size();
   const double a = cn_cutoff_;
-  const double b = kD3DefaultCnCutoff;
+  const double b = kD3ReferenceCnCutoff;
   cn_tail_.assign(n, 0.0);
   cn_tail_boundary_.assign(n, 0.0);
   if (!(b > a)) return;
@@ -1035,15 +1222,11 @@ double D3Dispersion::evaluate(const core::System& system, const ForceRequest& re
   const core::Cell& cell = system.cell();
   const bool tail = tail_correction_ && n > 0 && cell.periodic(0) && cell.periodic(1) && cell.periodic(2);
   if (n > 0 && uses_list()) {
-    list_coordination_numbers_pass(system);
+    list_coordination_numbers_pass();
     if (tail) add_cn_tail(cell.volume());
     weights_pass();
-    prepare_c6_vectors(want_gradient);
-    if (want_gradient) {
-      list_dispersion_pass<true>(want_atom_energy);
-    } else {
-      list_dispersion_pass<false>(want_atom_energy);
-    }
+    prepare_c6_vectors(true);  // the row kernel always forms the CN derivatives of C6
+    list_dispersion_pass(want_gradient, want_atom_energy);
   } else if (n > 0) {
     coordination_numbers_pass();
     if (tail) add_cn_tail(cell.volume());

@@ -16,34 +16,41 @@
 //
 // Cutoffs are hard, as in simple-dftd3 (PyPI `dftd3`) with set_realspace_cutoff(disp2, -, cn):
 // image pairs with r <= cutoff enter the energy, pairs with r <= cn_cutoff the coordination
-// numbers. Defaults: 95 Bohr (50.27 Å) and 40 Bohr (21.17 Å), the values of torch-dftd and,
-// within 0.2 %, of VASP and SevenNet (sqrt(9000) = 94.87 Bohr), so that energies agree with
-// theirs: the r⁻⁶ tail between simple-dftd3's default 60 Bohr and 95 Bohr is 8e-5 eV/atom in AB
-// graphite, far above the 1e-6 eV/atom at which backends are compared (docs/models.md).
+// numbers. Defaults: 10 Å and 6 Å with the tail correction (below), so that D3 costs about a
+// quarter of a NEP student's step at 1,000 atoms; against the reference cutoffs of torch-dftd,
+// VASP and SevenNet (95 and 40 Bohr, kD3ReferenceCutoff and kD3ReferenceCnCutoff) they differ by
+// at most 0.3 meV/atom, 2.3e-4 eV/Å and 0.011 GPa on graphite, LiC6 and LiCoO2
+// (docs/models.md). Without three periodic axes there is no tail: a slab or a cluster at the
+// default cutoffs misses the pairs beyond 10 Å, and comparisons with those codes set the
+// reference cutoffs explicitly.
 //
 // Units: Å and eV at the interface. The reference data (Bohr, Hartree) are converted once with
 // units::bohr and units::hartree (CODATA 2018); the tests give simple-dftd3 positions and
 // cutoffs converted with the same constants.
 //
-// No neighbor list: with a 50 Å cutoff a Verlet list would hold ~60,000 entries per atom (half a
-// gigabyte at 1,000 atoms), and the C6 coefficient of a pair does not depend on the image. So
-// compute() sums over lattice images itself: for every pair i >= j of the cell it evaluates C6
-// once and sums the damped terms over the translations T with |x_j - x_i + T| within range,
-// taken from a list of lattice translations sorted by length (built once per cell) in
-// vectorized loops. neighbor_request() therefore asks for an empty list (cutoff 0, half); the
-// `neighbors` argument is ignored. The pairs are found with bins at least a cutoff wide (a cell
-// list over fractional positions), so a cell larger than the cutoff sphere costs O(N · pairs in
-// range), and C6 is computed only for pairs with an image in range; memory O(N + translations).
+// Short cutoffs (both at most kD3ListMaxCutoff = 20 Å; the defaults): D3 keeps two half
+// neighbor lists of its own, one per cutoff (core::NeighborList, skin 1 Å, rebuilt only when
+// atoms moved far enough), and sums over their entries, one image pair each. C6 comes from
+// per-atom vectors u_i^e = M(Z_i, Z_e)ᵀ w_i prepared once per call (5 multiply-adds per pair
+// instead of 25). The dispersion list's rows are grouped by the neighbor's element (re-sorted
+// when the list is rebuilt), so that u_i^e and the damping constants are the same along a group
+// and the pair loop, vectorized over the group, gathers only the neighbor's position and weights;
+// what goes to the neighbors (force, ∂E/∂CN_j) is scattered afterwards in a scalar loop.
 //
-// Short cutoffs (both at most kD3ListMaxCutoff = 20 Å): D3 keeps a half neighbor list of its own
-// (core::NeighborList, cell lists, skin 1 Å, rebuilt only when atoms moved far enough) and sums
-// over its entries, one image pair each, with C6 from per-atom vectors M(Z_i, Z)ᵀ w_i prepared
-// once per call (5 multiply-adds per pair instead of 25; the image sums use them too). The image
-// sums above are kept for longer cutoffs, where a list would hold tens of thousands of entries
-// per atom. Both agree with the dftd3 package within the same tolerances
+// Long cutoffs (the reference 95 / 40 Bohr): no neighbor list, which would hold ~60,000 entries
+// per atom (half a gigabyte at 1,000 atoms); the C6 coefficient of a pair does not depend on the
+// image, so compute() sums over lattice images itself: for every pair i >= j of the cell it
+// evaluates C6 once and sums the damped terms over the translations T with |x_j - x_i + T|
+// within range, taken from a list of lattice translations sorted by length (built once per cell)
+// in vectorized loops. The pairs are found with bins at least a cutoff wide (a cell list over
+// fractional positions), so a cell larger than the cutoff sphere costs O(N · pairs in range), and
+// C6 is computed only for pairs with an image in range; memory O(N + translations).
+//
+// Either way neighbor_request() asks for an empty list (cutoff 0, half) and the `neighbors`
+// argument is ignored. Both paths agree with the dftd3 package within the same tolerances
 // (tests/unit/potentials/test_d3.cpp).
 //
-// Tail correction (optional, D3Settings::tail_correction; three periodic axes only). Beyond the
+// Tail correction (D3Settings::tail_correction, on by default; three periodic axes only). Beyond the
 // cutoff, BJ damping is negligible and the other atoms are taken as spread evenly over the cell
 // (the pair distribution g(r) = 1, as for LAMMPS' pair_modify tail yes):
 //     E_tail = -(2π/V) Σ_i Σ_j C6_ij [s6 / (3 rc³) + s8 (C8/C6)_ij / (5 rc⁵)]
@@ -77,9 +84,14 @@
 
 namespace ioncycle::potentials {
 
-/// Default D3 cutoffs: 95 Bohr for the dispersion energy, 40 Bohr for coordination numbers.
-inline constexpr double kD3DefaultCutoff = 95.0 * units::bohr;    ///< Å (50.2718)
-inline constexpr double kD3DefaultCnCutoff = 40.0 * units::bohr;  ///< Å (21.1671)
+/// Default D3 cutoffs (Å), used with the tail correction (see above).
+inline constexpr double kD3DefaultCutoff = 10.0;
+inline constexpr double kD3DefaultCnCutoff = 6.0;
+/// The reference cutoffs of torch-dftd (and, within 0.2 %, VASP and SevenNet): 95 Bohr for the
+/// dispersion energy, 40 Bohr for the coordination numbers; the tail correction's CN shell ends
+/// at the latter.
+inline constexpr double kD3ReferenceCutoff = 95.0 * units::bohr;    ///< Å (50.2718)
+inline constexpr double kD3ReferenceCnCutoff = 40.0 * units::bohr;  ///< Å (21.1671)
 /// Up to this range (Å, the larger cutoff) D3 keeps a neighbor list of its own (see below).
 inline constexpr double kD3ListMaxCutoff = 20.0;
 
@@ -94,7 +106,7 @@ struct D3Settings {
   double cn_cutoff = kD3DefaultCnCutoff;   ///< Å, pairs counted in CN with r <= cn_cutoff
   /// Add the pairs beyond `cutoff` as if the other atoms were spread evenly (three periodic axes
   /// only; see "Tail correction" above).
-  bool tail_correction = false;
+  bool tail_correction = true;
   /// Reference table written by scripts/setup; empty: default_d3_table_path().
   std::string table_path;
 };
@@ -185,15 +197,6 @@ class D3Dispersion final : public Potential {
     const double* z = nullptr;
     std::size_t count = 0;
   };
-  // The list entries within range, kept by the CN pass at the start of each atom's slots (up to
-  // pair_end_[i]; those within the CN cutoff first, up to pair_cn_end_[i]) for the two later
-  // passes: neighbor, pair vector, r², f'(r)/r of the CN term (0 beyond the CN cutoff).
-  struct PairEntry {
-    std::uint32_t j = 0;
-    double d[3] = {0.0, 0.0, 0.0};
-    double r2 = 0.0;
-    double dfr = 0.0;
-  };
   // Accumulators of one OpenMP thread.
   struct ThreadBuffers {
     std::vector<double> cn;
@@ -201,7 +204,9 @@ class D3Dispersion final : public Potential {
     std::vector<double> atom_energy;
     std::vector<core::Vec3> forces;
     VectorColumns images;  // images of a pair outside the translation list's reach
-    std::vector<PairEntry> outer_pairs;  // one atom's cached pairs beyond the CN cutoff
+    // One segment of the dispersion list (list path): per entry the force factor C6 h, the pair
+    // vector, the damped sum g and the pair energy, for the scatter to the neighbors.
+    std::vector<double> row_ch, row_x, row_y, row_z, row_g, row_energy;
     double energy = 0.0;
     std::array<double, 6> virial{};  // xx yy zz xy xz yz
   };
@@ -253,7 +258,7 @@ class D3Dispersion final : public Potential {
   void add_cn_tail(double volume);
   /// The neighbor-list passes (short cutoffs).
   [[nodiscard]] bool uses_list() const { return cutoff() <= kD3ListMaxCutoff; }
-  void list_coordination_numbers_pass(const core::System& system);
+  void list_coordination_numbers_pass();
   void prepare_c6_vectors(bool gradient);
   struct PairC6 {
     double c6 = 0.0, dc6_i = 0.0, dc6_j = 0.0;  ///< C6_ij and its derivatives by CN_i, CN_j
@@ -276,8 +281,8 @@ class D3Dispersion final : public Potential {
     }
     return out;
   }
-  template <bool kGradient>
-  void list_dispersion_pass(bool want_atom_energy);
+  void sort_dispersion_rows();
+  void list_dispersion_pass(bool want_gradient, bool want_atom_energy);
   void list_cn_gradient_pass();
   double evaluate(const core::System& system, const ForceRequest& request, ForceResult* result);
 
@@ -329,14 +334,27 @@ class D3Dispersion final : public Potential {
   std::vector<std::size_t> element_count_;          // atoms per element present
   std::vector<double> element_weights_;           // per element present: Σ_j W_j (kRefs each)
   std::vector<int> elements_present_;
-  // Neighbor-list path: the list, its Cartesian shifts, each atom's element index among
-  // elements_present_, and u_i^e = M(Z_i, Z_e)ᵀ w_i (and with dw_i) per atom and element.
+  // Neighbor-list path: one list per cutoff (dispersion, CN) with their Cartesian shifts (the
+  // dispersion list's as columns, for the vectorized row kernel), the positions as columns,
+  // f'(r)/r of every CN list entry (0 out of range), each atom's element index among
+  // elements_present_, u_i^e = M(Z_i, Z_e)ᵀ w_i (and with dw_i) per atom and element, and the
+  // damping constants per pair of elements present.
   core::NeighborList list_{core::NeighborOptions{0.0, 1.0, core::NeighborKind::half}};
-  std::vector<core::Vec3> list_shifts_;
+  core::NeighborList cn_list_{core::NeighborOptions{0.0, 1.0, core::NeighborKind::half}};
+  std::vector<core::Vec3> list_shifts_, cn_list_shifts_;
+  std::vector<double> shift_x_, shift_y_, shift_z_;
+  std::vector<double> pos_x_, pos_y_, pos_z_;
+  std::vector<double> cn_dfr_;
   std::vector<std::uint32_t> element_of_;
   std::vector<double> c6_u_, c6_du_;
-  std::vector<PairEntry> pair_cache_;
-  std::vector<std::size_t> pair_end_, pair_cn_end_;
+  // The dispersion list's entries with each row grouped by the neighbor's element: atom i's
+  // entries with element e are segment_start_[i·E + e] .. segment_start_[i·E + e + 1] - 1 (E
+  // elements present); sorted for list build sorted_build_ and atomic numbers sorted_elements_.
+  std::vector<std::int32_t> sorted_neighbors_;
+  std::vector<std::uint32_t> sorted_shifts_;
+  std::vector<std::size_t> segment_start_, segment_fill_;
+  std::uint64_t sorted_build_ = 0;
+  std::vector<int> sorted_elements_;
   // Bins of the candidate search (prepare_bins), rebuilt per call: O(N).
   std::array<int, 3> bins_{1, 1, 1};
   std::vector<std::uint32_t> atom_bin_, bin_start_, bin_fill_, bin_atoms_;

@@ -159,7 +159,7 @@ std::unique_ptr<Potential> make_from_spec_key(const core::ConfigTable& table, co
     context.d3.functional = d3->optional_string("functional");
     context.d3.cutoff = d3->optional_quantity("cutoff", Dimension::length, core::Sign::positive);
     context.d3.cn_cutoff = d3->optional_quantity("cn_cutoff", Dimension::length, core::Sign::positive);
-    if (d3->has("tail_correction")) context.d3.tail_correction = d3->bool_or("tail_correction", false);
+    if (d3->has("tail_correction")) context.d3.tail_correction = d3->bool_or("tail_correction", true);
     d3->reject_unknown_keys();
   }
   table.reject_unknown_keys();
@@ -182,7 +182,7 @@ std::unique_ptr<Potential> make_d3_table(const core::ConfigTable& table) {
   overrides.functional = table.optional_string("functional");
   overrides.cutoff = table.optional_quantity("cutoff", Dimension::length, core::Sign::positive);
   overrides.cn_cutoff = table.optional_quantity("cn_cutoff", Dimension::length, core::Sign::positive);
-  if (table.has("tail_correction")) overrides.tail_correction = table.bool_or("tail_correction", false);
+  if (table.has("tail_correction")) overrides.tail_correction = table.bool_or("tail_correction", true);
   table.reject_unknown_keys();
   return located(table, [&] { return make_d3_potential(std::nullopt, overrides); });
 }
@@ -277,7 +277,7 @@ std::unique_ptr<Potential> make_model_potential(const std::string& path, const s
 }
 
 std::unique_ptr<Potential> make_d3_potential(const std::optional<std::string>& functional, const D3Overrides& overrides) {
-  D3Settings settings;  // PBE, cutoffs 95 and 40 bohr, the table deployed by set-up
+  D3Settings settings;  // PBE, cutoffs 10 and 6 A with the tail correction, the table deployed by set-up
   if (overrides.functional) settings.functional = *overrides.functional;
   if (functional) settings.functional = *functional;
   if (overrides.cutoff) settings.cutoff = *overrides.cutoff;

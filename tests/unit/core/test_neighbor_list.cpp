@@ -434,6 +434,28 @@ TEST_CASE("neighbor list equals brute force on a few thousand atoms", "[unit][ne
   check_both_kinds(random_system(slab, 3000, rng), 5.0, 1.0);
 }
 
+TEST_CASE("neighbor list equals brute force with half-range bins (many atoms per range cube)", "[unit][neighbor]") {
+  // Dense random systems (1.5 atoms/Å³) with ranges of 4.5–6 Å: 140–320 atoms per range³, so
+  // the list bins at half the range (a 5 x 5 x 5 stencil); cells from below to about twice the range.
+  Rng rng(909);
+  for (int trial = 0; trial < 12; ++trial) {
+    const double cutoff = rng.uniform(4.0, 5.5);
+    const double skin = rng.uniform(0.0, 0.5);
+    const Cell cell(random_lattice(rng, 0.6 * cutoff, 2.2 * cutoff, 0.6));
+    const auto num_atoms = static_cast<std::size_t>(1.5 * cell.volume()) + 1;
+    const System system = random_system(cell, num_atoms, rng);
+    INFO("trial " << trial << ", " << num_atoms << " atoms, heights " << cell.heights().transpose());
+    check_both_kinds(system, cutoff, skin);
+    NeighborList probe({cutoff, skin, NeighborKind::half});
+    probe.build(system);
+    CHECK(probe.bins_per_range() == 2);
+  }
+  // A sparse one keeps r-wide bins.
+  NeighborList sparse({3.0, 0.5, NeighborKind::half});
+  sparse.build(random_system(Cell::orthorhombic(20.0, 20.0, 20.0), 100, rng));
+  CHECK(sparse.bins_per_range() == 1);
+}
+
 TEST_CASE("half list holds each pair of the full list once", "[unit][neighbor]") {
   Rng rng(99);
   const Cell cell(random_lattice(rng, 3.0, 9.0, 0.7));

@@ -45,8 +45,15 @@ namespace io = ioncycle::io;
 namespace {
 
 // PBE-D3(BJ) with the default cutoffs; one instance (the table takes ~50 ms to read).
+// D3(BJ, PBE) at the reference cutoffs of the dftd3 comparisons: 95 / 40 Bohr, no tail.
 D3Dispersion& pbe() {
-  static D3Dispersion d3;
+  static D3Dispersion d3 = [] {
+    D3Settings settings;
+    settings.cutoff = ioncycle::potentials::kD3ReferenceCutoff;
+    settings.cn_cutoff = ioncycle::potentials::kD3ReferenceCnCutoff;
+    settings.tail_correction = false;
+    return D3Dispersion(settings);
+  }();
   return d3;
 }
 
@@ -288,6 +295,9 @@ TEST_CASE("D3 matches the dftd3 package on a triclinic cell, a slab, a cluster a
 
   D3Settings b3lyp_settings;
   b3lyp_settings.functional = "B3LYP";
+  b3lyp_settings.cutoff = pbe().dispersion_cutoff();
+  b3lyp_settings.cn_cutoff = pbe().cn_cutoff();
+  b3lyp_settings.tail_correction = false;
   D3Dispersion b3lyp(b3lyp_settings);
   for (std::size_t k = 0; k < cases.size(); ++k) {
     INFO(cases[k].name);
@@ -311,6 +321,7 @@ TEST_CASE("D3 reference data of every element H..Rn agree with the dftd3 package
   D3Settings settings;
   settings.cutoff = 30.0 * units::bohr;
   settings.cn_cutoff = 20.0 * units::bohr;
+  settings.tail_correction = false;
   D3Dispersion d3(settings);
   std::vector<std::string> items;
   std::vector<System> systems;
@@ -377,6 +388,7 @@ TEST_CASE("D3 forces and virial are derivatives of its energy", "[unit][potentia
     D3Settings settings;
     settings.cutoff = cutoff_in_gap(s, pbe().dispersion_cutoff(), 5e-5);
     settings.cn_cutoff = cutoff_in_gap(s, pbe().cn_cutoff(), 5e-5);
+    settings.tail_correction = false;
     D3Dispersion d3(settings);
     t::check_forces_by_central_difference(d3, s, 1e-5, 1e-6, 1e-8);
     t::check_virial_by_strain(d3, s, 1e-7, 1e-5, 1e-6);
@@ -386,6 +398,7 @@ TEST_CASE("D3 forces and virial are derivatives of its energy", "[unit][potentia
     D3Settings settings;
     settings.cutoff = cutoff_in_gap(s, 25.0, 5e-5);
     settings.cn_cutoff = cutoff_in_gap(s, 12.0, 5e-5);
+    settings.tail_correction = false;
     D3Dispersion d3(settings);
     t::check_forces_by_central_difference(d3, s, 1e-5, 1e-6, 1e-8);
     t::check_virial_by_strain(d3, s, 1e-7, 1e-5, 1e-6);
@@ -460,6 +473,12 @@ TEST_CASE("D3 parameters by functional name equal the dftd3 package's parameter 
   CHECK(pbe().dispersion_cutoff() == Approx(50.2718).margin(1e-4));
   CHECK(pbe().cn_cutoff() == Approx(21.1671).margin(1e-4));
   CHECK(pbe().cutoff() == pbe().dispersion_cutoff());
+  // The defaults: 10 / 6 Å with the tail correction (docs/models.md).
+  const D3Dispersion defaults;
+  CHECK(defaults.dispersion_cutoff() == 10.0);
+  CHECK(defaults.cn_cutoff() == 6.0);
+  CHECK(defaults.tail_correction());
+  CHECK(defaults.cutoff() == 10.0);
   CHECK(pbe().neighbor_request().cutoff == 0.0);
 }
 
@@ -706,6 +725,37 @@ TEST_CASE("D3 neighbor-list path: derivatives with the tail correction, thread c
   const System big = random_electrode_cell(200, 2400.0, 37);
   t::check_same_result(t::evaluate_with_threads(d3, big, 1), t::evaluate_with_threads(d3, big, 2), 1e-12, 1e-15,
                        "1 vs 2 threads");
+}
+
+TEST_CASE("D3 neighbor-list path follows moving atoms and an atom that changes element", "[unit][potentials][d3]") {
+  // One object reused along a sequence of configurations (its lists are rebuilt only when atoms
+  // moved far enough; its rows are grouped by the neighbor's element) against a fresh object for
+  // each: the same numbers.
+  System s = random_electrode_cell(60, 800.0, 41);
+  D3Dispersion reused = d3_with(10.0, 6.0, true);
+  const auto same_as_fresh = [&](const std::string& what) {
+    D3Dispersion fresh = d3_with(10.0, 6.0, true);
+    t::check_same_result(t::evaluate(reused, s, ForceRequest{true, true, true}),
+                         t::evaluate(fresh, s, ForceRequest{true, true, true}), 1e-12, 1e-14, what);
+  };
+  same_as_fresh("first call");
+  std::mt19937_64 rng(5);
+  std::uniform_real_distribution<double> u(-1.0, 1.0);
+  // Small moves (within the skin: no rebuild), then large ones (rebuild).
+  for (const double step : {0.05, 0.05, 0.9}) {
+    for (auto& x : s.positions()) x += step * Vec3(u(rng), u(rng), u(rng));
+    same_as_fresh("after moves of up to " + std::to_string(step) + " A per axis");
+  }
+  // The last atom replaced by another element at the same place (same count and positions; the
+  // topology change rebuilds the lists, and the rows' element groups must follow).
+  const std::size_t last = s.num_atoms() - 1;
+  core::AtomSpec swap;
+  swap.z = s.atomic_numbers()[last] == 3 ? 8 : 3;
+  swap.position = s.positions()[last];
+  const std::vector<core::AtomId> gone = {s.ids()[last]};
+  s.remove_atoms(gone);
+  s.add_atom(swap);
+  same_as_fresh("after an element change");
 }
 
 TEST_CASE("D3 tail correction recovers most of the energy and pressure beyond a short cutoff",
