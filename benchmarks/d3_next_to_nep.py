@@ -38,8 +38,8 @@ def main():
     def d3(cutoff, cn_cutoff, tail):
         return (f'[potential.d3]\ncutoff = "{cutoff}"\ncn_cutoff = "{cn_cutoff}"\n'
                 f'tail_correction = {"true" if tail else "false"}')
-    settings = [("12 / 6 A, tail", d3("12 A", "6 A", True)), ("10 / 6 A, tail", d3("10 A", "6 A", True)),
-                ("12 / 8 A, tail", d3("12 A", "8 A", True)),
+    settings = [("default (9 / 6 A, tail)", ""), ("10 / 6 A, tail", d3("10 A", "6 A", True)),
+                ("12 / 6 A, tail", d3("12 A", "6 A", True)), ("12 / 8 A, tail", d3("12 A", "8 A", True)),
                 ("95 / 40 bohr, no tail", d3("95 bohr", "40 bohr", False))]
     rows = []
     with tempfile.TemporaryDirectory() as work:
@@ -52,7 +52,7 @@ def main():
         model = student_model(work, paths[sizes[0]][0])
         for n in sizes:
             xyz, atoms = paths[n]
-            steps = max(20, int(round(100 * 1000 / atoms)))
+            steps = max(60, int(round(100 * 1000 / atoms)))
             for label, extra in settings:
                 if "95" in label and (atoms > 2000 or args.skip_reference):
                     continue  # O(N^2) below three cutoffs per cell edge: minutes per step

@@ -4,6 +4,7 @@
 #include <omp.h>
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <limits>
 #include <numbers>
@@ -254,11 +255,9 @@ IONCYCLE_D3_KERNEL
 DispersionRowSums dispersion_segment(const DispersionSegment& in, double* __restrict out_ch, double* __restrict out_x,
                                      double* __restrict out_y, double* __restrict out_z, double* __restrict out_g,
                                      double* __restrict out_energy) {
-  double energy = 0.0, dedcn_i = 0.0, fx = 0.0, fy = 0.0, fz = 0.0;
-  double vxx = 0.0, vyy = 0.0, vzz = 0.0, vxy = 0.0, vxz = 0.0, vyz = 0.0;
+  double energy = 0.0, dedcn_i = 0.0;
   // Everything the loop reads in locals: the outputs might otherwise alias `in`, and the loop
   // would not vectorize.
-  const auto self = static_cast<std::int32_t>(in.i);
   const double xi = in.xi, yi = in.yi, zi = in.zi, rc2 = in.rc2, s6 = in.s6;
   const double r0_6 = in.r0_6, r0_8 = in.r0_8, s8_c8 = in.s8_c8;
   const double u0 = in.u[0], u1 = in.u[1], u2 = in.u[2], u3 = in.u[3], u4 = in.u[4];
@@ -274,7 +273,7 @@ DispersionRowSums dispersion_segment(const DispersionSegment& in, double* __rest
   const double* __restrict sz = in.sz;
   const double* __restrict w = in.w;
   const std::size_t count = in.count;
-#pragma omp simd reduction(+ : energy, dedcn_i, fx, fy, fz, vxx, vyy, vzz, vxy, vxz, vyz)
+#pragma omp simd reduction(+ : energy, dedcn_i)
   for (std::size_t k = 0; k < count; ++k) {
     const std::int32_t j = neighbors[k];
     const std::uint32_t s = shifts[k];
@@ -300,35 +299,118 @@ DispersionRowSums dispersion_segment(const DispersionSegment& in, double* __rest
     const double pair_energy = -c6 * g;
     energy += pair_energy;
     dedcn_i -= dc6_i * g;
-    // h = (1/r) dg/dr; force on j: C6 h d; W += C6 h d ⊗ d. A self-image entry (j == i) stands
-    // for the images n and -n: no force, but its virial.
+    // h = (1/r) dg/dr; force on j: C6 h d (see dispersion_segment_forces).
     const double h = -6.0 * s6 * r4 * t6 * t6 - 8.0 * s8_c8 * r6 * t8 * t8;
-    const double ch = c6 * h;
-    const double cf = (j == self) ? 0.0 : ch;
-    fx -= cf * x;
-    fy -= cf * y;
-    fz -= cf * z;
-    vxx += ch * x * x;
-    vyy += ch * y * y;
-    vzz += ch * z * z;
-    vxy += ch * x * y;
-    vxz += ch * x * z;
-    vyz += ch * y * z;
-    out_ch[k] = cf;
+    out_ch[k] = c6 * h;
     out_x[k] = x;
     out_y[k] = y;
     out_z[k] = z;
     out_g[k] = g;
     out_energy[k] = pair_energy;
   }
-  return {energy, dedcn_i, fx, fy, fz, vxx, vyy, vzz, vxy, vxz, vyz};
+  DispersionRowSums sums;
+  sums.energy = energy;
+  sums.dedcn_i = dedcn_i;
+  return sums;
+}
+
+// Atom i's force and the virial of a segment from the kernel's outputs, in a second loop over
+// contiguous arrays (kept out of dispersion_segment, whose registers are full): force on j
+// C6 h d, W += C6 h d ⊗ d. A self-image entry (j == i) stands for the images n and -n: no force,
+// but its virial.
+IONCYCLE_D3_KERNEL
+void dispersion_segment_forces(std::int32_t self, const std::int32_t* __restrict neighbors, std::size_t count,
+                               const double* __restrict ch, const double* __restrict dx,
+                               const double* __restrict dy, const double* __restrict dz, DispersionRowSums& out) {
+  double fx = 0.0, fy = 0.0, fz = 0.0;
+  double vxx = 0.0, vyy = 0.0, vzz = 0.0, vxy = 0.0, vxz = 0.0, vyz = 0.0;
+#pragma omp simd reduction(+ : fx, fy, fz, vxx, vyy, vzz, vxy, vxz, vyz)
+  for (std::size_t k = 0; k < count; ++k) {
+    const double c = ch[k];
+    const double x = dx[k], y = dy[k], z = dz[k];
+    const double cf = (neighbors[k] == self) ? 0.0 : c;
+    fx -= cf * x;
+    fy -= cf * y;
+    fz -= cf * z;
+    vxx += c * x * x;
+    vyy += c * y * y;
+    vzz += c * z * z;
+    vxy += c * x * y;
+    vxz += c * x * z;
+    vyz += c * y * z;
+  }
+  out.fx = fx;
+  out.fy = fy;
+  out.fz = fz;
+  out.vxx = vxx;
+  out.vyy = vyy;
+  out.vzz = vzz;
+  out.vxy = vxy;
+  out.vxz = vxz;
+  out.vyz = vyz;
+}
+
+// exp(x) for x >= -700 (smaller x are taken as -700: exp is then ~1e-304, zero for the counting
+// function), written without branches and library calls so that loops over it vectorize (glibc's
+// vector exp needs -ffast-math). exp(x) = 2^n e^r with n = round(x / ln 2), r = x - n ln 2
+// (Cody–Waite: ln 2 in two parts, so n·ln2_hi is exact), e^r by its Taylor series to r^13
+// (|r| <= ln 2 / 2: truncation < 1e-17 relative), 2^n assembled in the exponent bits. Within
+// 1 ulp of std::exp over [-700, 700] (2.2e-16 relative at worst, measured).
+[[gnu::always_inline]] inline double exp_vectorizable(double x) {
+  const double below = x < -700.0 ? 1.0 : 0.0;
+  x += below * (-700.0 - x);
+  constexpr double kLog2e = 1.4426950408889634;
+  constexpr double kLn2Hi = 0.6931471803691238;
+  constexpr double kLn2Lo = 1.9082149292705877e-10;
+  constexpr double kRound = 6755399441055744.0;  // 1.5 · 2^52: adding it rounds to an integer
+  const double t = x * kLog2e + kRound;
+  const double n = t - kRound;
+  const std::int64_t ni = std::bit_cast<std::int64_t>(t) - std::bit_cast<std::int64_t>(kRound);
+  const double r = (x - n * kLn2Hi) - n * kLn2Lo;
+  double p = 1.0 / 6227020800.0;  // 1/13!
+  p = p * r + 1.0 / 479001600.0;
+  p = p * r + 1.0 / 39916800.0;
+  p = p * r + 1.0 / 3628800.0;
+  p = p * r + 1.0 / 362880.0;
+  p = p * r + 1.0 / 40320.0;
+  p = p * r + 1.0 / 5040.0;
+  p = p * r + 1.0 / 720.0;
+  p = p * r + 1.0 / 120.0;
+  p = p * r + 1.0 / 24.0;
+  p = p * r + 1.0 / 6.0;
+  p = p * r + 0.5;
+  p = p * r + 1.0;
+  p = p * r + 1.0;
+  return p * std::bit_cast<double>((ni + 1023) << 52);
+}
+
+// The counting function of one atom's CN entries in range (compacted by
+// list_coordination_numbers_pass), vectorized: f = 1/(1 + exp(-k1 (Rcov/r - 1))) into out_f and
+// f'(r)/r into out_dfr; returns Σ f.
+IONCYCLE_D3_KERNEL
+double cn_counting_row(const std::int32_t* __restrict neighbors, const double* __restrict r2s, std::size_t count,
+                       const std::uint32_t* __restrict element, const double* __restrict rcov_of,
+                       double* __restrict out_f, double* __restrict out_dfr) {
+  double sum = 0.0;
+#pragma omp simd reduction(+ : sum)
+  for (std::size_t k = 0; k < count; ++k) {
+    const double r2 = r2s[k];
+    const double rcov = rcov_of[element[neighbors[k]]];
+    const double r = std::sqrt(r2);
+    const double ex = exp_vectorizable(-kK1 * (rcov / r - 1.0));
+    const double f = 1.0 / (1.0 + ex);
+    out_f[k] = f;
+    out_dfr[k] = -f * f * ex * kK1 * rcov / (r2 * r);
+    sum += f;
+  }
+  return sum;
 }
 
 void check_finite_positive(double value, const char* what) {
   if (!std::isfinite(value) || !(value > 0.0)) {
     throw InputError(std::string("the D3 ") + what + " must be a positive length (got " + core::format_double(value) +
                          " A)",
-                     "the defaults are 10 A for the dispersion and 6 A for CN (with the tail correction); the "
+                     "the defaults are 9 A for the dispersion and 6 A for CN (with the tail correction); the "
                      "reference values of torch-dftd and VASP are 95 Bohr (50.27 A) and 40 Bohr (21.17 A)");
   }
 }
@@ -871,20 +953,40 @@ void D3Dispersion::cn_gradient_pass() {
 // images n and -n together, so its term enters CN_i twice and its force cancels. The lists carry
 // a skin, so every pass masks the entries to its cutoff.
 void D3Dispersion::list_coordination_numbers_pass() {
+  // The entries within the CN cutoff are kept, compacted at the start of each atom's slots (up to
+  // cn_end_[i]), with their pair vector and f'(r)/r, for list_cn_gradient_pass. Per atom: the
+  // compaction (scalar), the counting function (vectorized), the scatter to the neighbors.
   const std::size_t n = z_.size();
   const double rc2 = cn_cutoff_ * cn_cutoff_;
-  cn_dfr_.resize(cn_list_.num_pairs());
+  const std::size_t slots = cn_list_.num_pairs();
+  cn_j_.resize(slots);
+  cn_x_.resize(slots);
+  cn_y_.resize(slots);
+  cn_z_.resize(slots);
+  cn_r2_.resize(slots);
+  cn_dfr_.resize(slots);
+  cn_end_.resize(n);
+  const std::size_t num_elements = elements_present_.size();
+  element_rcov_.resize(num_elements * num_elements);
+  for (std::size_t a = 0; a < num_elements; ++a) {
+    for (std::size_t b = 0; b < num_elements; ++b) {
+      element_rcov_[a * num_elements + b] = pair(elements_present_[a], elements_present_[b]).rcov_sum;
+    }
+  }
   const auto offsets = cn_list_.offsets();
   const auto neighbors = cn_list_.neighbors();
   const auto shifts = cn_list_.shift_ids();
+  std::size_t longest = 0;
+  for (std::size_t i = 0; i < n; ++i) longest = std::max(longest, offsets[i + 1] - offsets[i]);
   const int count = static_cast<int>(n);
 #pragma omp parallel num_threads(static_cast<int>(num_threads_)) if (num_threads_ > 1)
   {
     ThreadBuffers& buf = threads_[static_cast<std::size_t>(omp_get_thread_num())];
+    if (buf.row_g.size() < longest) buf.row_g.resize(longest);
 #pragma omp for schedule(static, 16)
     for (int ii = 0; ii < count; ++ii) {
       const auto i = static_cast<std::size_t>(ii);
-      double own = 0.0;
+      std::size_t kept = offsets[i];
       for (std::size_t e = offsets[i]; e < offsets[i + 1]; ++e) {
         const auto j = static_cast<std::size_t>(neighbors[e]);
         const Vec3& t = cn_list_shifts_[shifts[e]];
@@ -892,20 +994,25 @@ void D3Dispersion::list_coordination_numbers_pass() {
         const double y = pos_y_[j] - pos_y_[i] + t[1];
         const double z = pos_z_[j] - pos_z_[i] + t[2];
         const double r2 = x * x + y * y + z * z;
-        if (r2 > rc2 || r2 <= kMinDistance2) {
-          cn_dfr_[e] = 0.0;
-          continue;
-        }
-        const double rcov = pair(z_[i], z_[j]).rcov_sum;
-        const double r = std::sqrt(r2);
-        const double ex = std::exp(-kK1 * (rcov / r - 1.0));
-        const double f = 1.0 / (1.0 + ex);
-        cn_dfr_[e] = -f * f * ex * kK1 * rcov / (r2 * r);
-        own += f;
+        // Branch-free compaction: every entry is written at `kept`, which advances only for
+        // those in range (about a third of a skin list's entries are not, in no order).
+        cn_j_[kept] = static_cast<std::int32_t>(j);
+        cn_x_[kept] = x;
+        cn_y_[kept] = y;
+        cn_z_[kept] = z;
+        cn_r2_[kept] = r2;
+        kept += static_cast<std::size_t>(r2 <= rc2 && r2 > kMinDistance2);
+      }
+      cn_end_[i] = kept;
+      const std::size_t begin = offsets[i];
+      double own = cn_counting_row(&cn_j_[begin], &cn_r2_[begin], kept - begin, element_of_.data(),
+                                   &element_rcov_[element_of_[i] * num_elements], buf.row_g.data(), &cn_dfr_[begin]);
+      for (std::size_t k = 0; k < kept - begin; ++k) {
+        const auto j = static_cast<std::size_t>(cn_j_[begin + k]);
         if (j == i) {
-          own += f;
+          own += buf.row_g[k];
         } else {
-          buf.cn[j] += f;
+          buf.cn[j] += buf.row_g[k];
         }
       }
       buf.cn[i] += own;
@@ -1039,15 +1146,16 @@ void D3Dispersion::list_dispersion_pass(bool want_gradient, bool want_atom_energ
         in.r0_6 = p.r0_6;
         in.r0_8 = p.r0_8;
         in.s8_c8 = p.s8_c8;
-        const DispersionRowSums sums = dispersion_segment(in, buf.row_ch.data(), buf.row_x.data(), buf.row_y.data(),
-                                                          buf.row_z.data(), buf.row_g.data(),
-                                                          buf.row_energy.data());
+        DispersionRowSums sums = dispersion_segment(in, buf.row_ch.data(), buf.row_x.data(), buf.row_y.data(),
+                                                    buf.row_z.data(), buf.row_g.data(), buf.row_energy.data());
         energy += sums.energy;
         if (want_atom_energy) {
           atom_energy_i += 0.5 * sums.energy;
           for (std::size_t k = 0; k < in.count; ++k) buf.atom_energy[in.neighbors[k]] += 0.5 * buf.row_energy[k];
         }
         if (!want_gradient) continue;
+        dispersion_segment_forces(static_cast<std::int32_t>(i), in.neighbors, in.count, buf.row_ch.data(),
+                                  buf.row_x.data(), buf.row_y.data(), buf.row_z.data(), sums);
         dedcn_i += sums.dedcn_i;
         fi += Vec3(sums.fx, sums.fy, sums.fz);
         virial[0] += sums.vxx;
@@ -1060,7 +1168,7 @@ void D3Dispersion::list_dispersion_pass(bool want_gradient, bool want_atom_energ
         // entry instead of five gathers.
         for (std::size_t k = 0; k < in.count; ++k) {
           const auto j = static_cast<std::size_t>(in.neighbors[k]);
-          const double ch = buf.row_ch[k];
+          const double ch = j == i ? 0.0 : buf.row_ch[k];
           const double* dwj = &dweights_[j * kRefs];
           const double dc6_j = in.u[0] * dwj[0] + in.u[1] * dwj[1] + in.u[2] * dwj[2] + in.u[3] * dwj[3] + in.u[4] * dwj[4];
           buf.dedcn[j] -= dc6_j * buf.row_g[k];
@@ -1079,12 +1187,11 @@ void D3Dispersion::list_dispersion_pass(bool want_gradient, bool want_atom_energ
 }
 
 void D3Dispersion::list_cn_gradient_pass() {
-  // ∂E/∂d = (∂E/∂CN_i + ∂E/∂CN_j) f'(r) d/r over the entries within cn_cutoff (see
-  // cn_gradient_pass; a self-image entry gives 2 ∂E/∂CN_i and no force).
+  // ∂E/∂d = (∂E/∂CN_i + ∂E/∂CN_j) f'(r) d/r over the entries within cn_cutoff kept by
+  // list_coordination_numbers_pass (see cn_gradient_pass; a self-image entry gives 2 ∂E/∂CN_i and
+  // no force).
   const std::size_t n = z_.size();
   const auto offsets = cn_list_.offsets();
-  const auto neighbors = cn_list_.neighbors();
-  const auto shifts = cn_list_.shift_ids();
   const int count = static_cast<int>(n);
 #pragma omp parallel num_threads(static_cast<int>(num_threads_)) if (num_threads_ > 1)
   {
@@ -1094,11 +1201,9 @@ void D3Dispersion::list_cn_gradient_pass() {
     for (int ii = 0; ii < count; ++ii) {
       const auto i = static_cast<std::size_t>(ii);
       Vec3 fi = Vec3::Zero();
-      for (std::size_t e = offsets[i]; e < offsets[i + 1]; ++e) {
-        if (cn_dfr_[e] == 0.0) continue;
-        const auto j = static_cast<std::size_t>(neighbors[e]);
-        const Vec3& t = cn_list_shifts_[shifts[e]];
-        const Vec3 d(pos_x_[j] - pos_x_[i] + t[0], pos_y_[j] - pos_y_[i] + t[1], pos_z_[j] - pos_z_[i] + t[2]);
+      for (std::size_t e = offsets[i]; e < cn_end_[i]; ++e) {
+        const auto j = static_cast<std::size_t>(cn_j_[e]);
+        const Vec3 d(cn_x_[e], cn_y_[e], cn_z_[e]);
         const double c = (dedcn_[i] + dedcn_[j]) * cn_dfr_[e];
         if (j != i) {
           fi += c * d;

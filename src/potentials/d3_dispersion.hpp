@@ -16,13 +16,12 @@
 //
 // Cutoffs are hard, as in simple-dftd3 (PyPI `dftd3`) with set_realspace_cutoff(disp2, -, cn):
 // image pairs with r <= cutoff enter the energy, pairs with r <= cn_cutoff the coordination
-// numbers. Defaults: 10 Å and 6 Å with the tail correction (below), so that D3 costs about a
+// numbers. Defaults: 9 Å and 6 Å with the tail correction (below), so that D3 costs about a
 // quarter of a NEP student's step at 1,000 atoms; against the reference cutoffs of torch-dftd,
 // VASP and SevenNet (95 and 40 Bohr, kD3ReferenceCutoff and kD3ReferenceCnCutoff) they differ by
-// at most 0.3 meV/atom, 2.3e-4 eV/Å and 0.011 GPa on graphite, LiC6 and LiCoO2
-// (docs/models.md). Without three periodic axes there is no tail: a slab or a cluster at the
-// default cutoffs misses the pairs beyond 10 Å, and comparisons with those codes set the
-// reference cutoffs explicitly.
+// at most 0.2 meV/atom, 4e-4 eV/Å and 0.01 GPa on graphite, LiC6 and LiCoO2 (docs/models.md).
+// Without three periodic axes there is no tail: a slab or a cluster at the default cutoffs misses
+// the pairs beyond 9 Å, and comparisons with those codes set the reference cutoffs explicitly.
 //
 // Units: Å and eV at the interface. The reference data (Bohr, Hartree) are converted once with
 // units::bohr and units::hartree (CODATA 2018); the tests give simple-dftd3 positions and
@@ -85,7 +84,7 @@
 namespace ioncycle::potentials {
 
 /// Default D3 cutoffs (Å), used with the tail correction (see above).
-inline constexpr double kD3DefaultCutoff = 10.0;
+inline constexpr double kD3DefaultCutoff = 9.0;
 inline constexpr double kD3DefaultCnCutoff = 6.0;
 /// The reference cutoffs of torch-dftd (and, within 0.2 %, VASP and SevenNet): 95 Bohr for the
 /// dispersion energy, 40 Bohr for the coordination numbers; the tail correction's CN shell ends
@@ -336,7 +335,7 @@ class D3Dispersion final : public Potential {
   std::vector<int> elements_present_;
   // Neighbor-list path: one list per cutoff (dispersion, CN) with their Cartesian shifts (the
   // dispersion list's as columns, for the vectorized row kernel), the positions as columns,
-  // f'(r)/r of every CN list entry (0 out of range), each atom's element index among
+  // the CN entries in range with their f'(r)/r, each atom's element index among
   // elements_present_, u_i^e = M(Z_i, Z_e)ᵀ w_i (and with dw_i) per atom and element, and the
   // damping constants per pair of elements present.
   core::NeighborList list_{core::NeighborOptions{0.0, 1.0, core::NeighborKind::half}};
@@ -344,7 +343,10 @@ class D3Dispersion final : public Potential {
   std::vector<core::Vec3> list_shifts_, cn_list_shifts_;
   std::vector<double> shift_x_, shift_y_, shift_z_;
   std::vector<double> pos_x_, pos_y_, pos_z_;
-  std::vector<double> cn_dfr_;
+  std::vector<std::int32_t> cn_j_;                          // CN list entries within cn_cutoff, compacted
+  std::vector<double> cn_x_, cn_y_, cn_z_, cn_r2_, cn_dfr_;  // per atom: pair vector, r², f'(r)/r
+  std::vector<double> element_rcov_;                        // Rcov_i + Rcov_j per pair of elements present
+  std::vector<std::size_t> cn_end_;
   std::vector<std::uint32_t> element_of_;
   std::vector<double> c6_u_, c6_du_;
   // The dispersion list's entries with each row grouped by the neighbor's element: atom i's

@@ -277,7 +277,7 @@ std::unique_ptr<Potential> make_model_potential(const std::string& path, const s
 }
 
 std::unique_ptr<Potential> make_d3_potential(const std::optional<std::string>& functional, const D3Overrides& overrides) {
-  D3Settings settings;  // PBE, cutoffs 10 and 6 A with the tail correction, the table deployed by set-up
+  D3Settings settings;  // PBE, cutoffs 9 and 6 A with the tail correction, the table deployed by set-up
   if (overrides.functional) settings.functional = *overrides.functional;
   if (functional) settings.functional = *functional;
   if (overrides.cutoff) settings.cutoff = *overrides.cutoff;

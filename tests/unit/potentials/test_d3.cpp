@@ -44,8 +44,8 @@ namespace io = ioncycle::io;
 
 namespace {
 
-// PBE-D3(BJ) with the default cutoffs; one instance (the table takes ~50 ms to read).
-// D3(BJ, PBE) at the reference cutoffs of the dftd3 comparisons: 95 / 40 Bohr, no tail.
+// D3(BJ, PBE) at the reference cutoffs of the dftd3 comparisons (95 / 40 Bohr, no tail); one
+// instance (the table takes ~50 ms to read).
 D3Dispersion& pbe() {
   static D3Dispersion d3 = [] {
     D3Settings settings;
@@ -473,12 +473,12 @@ TEST_CASE("D3 parameters by functional name equal the dftd3 package's parameter 
   CHECK(pbe().dispersion_cutoff() == Approx(50.2718).margin(1e-4));
   CHECK(pbe().cn_cutoff() == Approx(21.1671).margin(1e-4));
   CHECK(pbe().cutoff() == pbe().dispersion_cutoff());
-  // The defaults: 10 / 6 Å with the tail correction (docs/models.md).
+  // The defaults: 9 / 6 Å with the tail correction (docs/models.md).
   const D3Dispersion defaults;
-  CHECK(defaults.dispersion_cutoff() == 10.0);
+  CHECK(defaults.dispersion_cutoff() == 9.0);
   CHECK(defaults.cn_cutoff() == 6.0);
   CHECK(defaults.tail_correction());
-  CHECK(defaults.cutoff() == 10.0);
+  CHECK(defaults.cutoff() == 9.0);
   CHECK(pbe().neighbor_request().cutoff == 0.0);
 }
 
@@ -631,10 +631,12 @@ TEST_CASE("D3 at short cutoffs (its own neighbor list) and in a cell wider than 
           "[unit][potentials][d3]") {
   const std::string dir = t::temp_dir("d3_short");
   auto files = t::write_acceptance_structures(dir);
-  // 12 / 8 Å: the neighbor-list path (both cutoffs <= 20 Å).
+  // The default cutoffs (9 / 6 Å) without the tail: the neighbor-list path (both cutoffs <= 20 Å).
   {
-    D3Dispersion d3 = d3_with(12.0, 8.0, false);
-    const auto refs = reference(files, 12.0, 8.0);
+    const double rc = ioncycle::potentials::kD3DefaultCutoff;
+    const double rc_cn = ioncycle::potentials::kD3DefaultCnCutoff;
+    D3Dispersion d3 = d3_with(rc, rc_cn, false);
+    const auto refs = reference(files, rc, rc_cn);
     for (std::size_t k = 0; k < files.size(); ++k) {
       const System s = io::read_structure(files[k]).system;
       INFO(files[k]);
@@ -651,11 +653,12 @@ TEST_CASE("D3 at short cutoffs (its own neighbor list) and in a cell wider than 
       CHECK(t::energy_of(d3, s) == Approx(ours.energy).epsilon(1e-13));
     }
   }
-  // The list path on a slab (periodic in x and y) and a cluster (no lattice).
+  // The list path on a slab (periodic in x and y) and a cluster (no lattice), with the CN cutoff
+  // above the dispersion cutoff.
   {
-    D3Dispersion d3 = d3_with(12.0, 8.0, true);  // the tail needs three periodic axes: none here
+    D3Dispersion d3 = d3_with(9.0, 11.0, true);  // the tail needs three periodic axes: none here
     const std::vector<std::string> items = {write_xyz(dir, "slab", slab()), write_xyz(dir, "cluster", cluster())};
-    const auto refs = reference(items, 12.0, 8.0);
+    const auto refs = reference(items, 9.0, 11.0);
     for (std::size_t k = 0; k < 2; ++k) {
       INFO(items[k]);
       const System s = io::read_structure(items[k]).system;
@@ -760,7 +763,7 @@ TEST_CASE("D3 neighbor-list path follows moving atoms and an atom that changes e
 
 TEST_CASE("D3 tail correction recovers most of the energy and pressure beyond a short cutoff",
           "[unit][potentials][d3]") {
-  // Against the default cutoffs (95 / 40 Bohr) with the same 40 Bohr CN cutoff, so that only the
+  // Against the reference cutoffs (95 / 40 Bohr) with the same 40 Bohr CN cutoff, so that only the
   // dispersion pairs between 15 Å and 50 Å differ: without the tail they are missing (+0.4 to
   // +2 meV/atom); with it, what remains is the layering the uniform-density tail ignores.
   const std::string dir = t::temp_dir("d3_tail");
