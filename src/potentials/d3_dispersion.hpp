@@ -336,8 +336,8 @@ class D3Dispersion final : public Potential {
   // Neighbor-list path: one list per cutoff (dispersion, CN) with their Cartesian shifts (the
   // dispersion list's as columns, for the vectorized row kernel), the positions as columns,
   // the CN entries in range with their f'(r)/r, each atom's element index among
-  // elements_present_, u_i^e = M(Z_i, Z_e)ᵀ w_i (and with dw_i) per atom and element, and the
-  // damping constants per pair of elements present.
+  // elements_present_, u_i^e = M(Z_i, Z_e)ᵀ w_i (and with dw_i) per atom and element, and
+  // Rcov_i + Rcov_j per pair of elements present.
   core::NeighborList list_{core::NeighborOptions{0.0, 1.0, core::NeighborKind::half}};
   core::NeighborList cn_list_{core::NeighborOptions{0.0, 1.0, core::NeighborKind::half}};
   std::vector<core::Vec3> list_shifts_, cn_list_shifts_;
@@ -345,7 +345,7 @@ class D3Dispersion final : public Potential {
   std::vector<double> pos_x_, pos_y_, pos_z_;
   std::vector<std::int32_t> cn_j_;                          // CN list entries within cn_cutoff, compacted
   std::vector<double> cn_x_, cn_y_, cn_z_, cn_r2_, cn_dfr_;  // per atom: pair vector, r², f'(r)/r
-  std::vector<double> element_rcov_;                        // Rcov_i + Rcov_j per pair of elements present
+  std::vector<double> element_rcov_;
   std::vector<std::size_t> cn_end_;
   std::vector<std::uint32_t> element_of_;
   std::vector<double> c6_u_, c6_du_;

@@ -1,0 +1,257 @@
+// SPDX-License-Identifier: MIT
+#include "distill/labels.hpp"
+
+#include <fcntl.h>
+#include <omp.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cmath>
+#include <cstring>
+#include <exception>
+#include <filesystem>
+#include <fstream>
+#include <mutex>
+#include <sstream>
+
+#include "core/content_hash.hpp"
+#include "core/error.hpp"
+#include "core/neighbor_list.hpp"
+#include "io/extxyz.hpp"
+
+namespace ioncycle::distill {
+
+namespace {
+
+constexpr const char* kIndexKey = "config_index";
+constexpr const char* kHashKey = "config_hash";
+
+// The byte length of the journal's complete frames (each: a count line N, a comment line and N
+// atom lines, every line ending in '\n'); what follows is a partial frame of a killed write.
+std::size_t complete_prefix(const std::string& text) {
+  std::size_t pos = 0;
+  std::size_t complete = 0;
+  while (pos < text.size()) {
+    const std::size_t eol = text.find('\n', pos);
+    if (eol == std::string::npos) break;
+    const std::string count_line = text.substr(pos, eol - pos);
+    char* end = nullptr;
+    const long long n = std::strtoll(count_line.c_str(), &end, 10);
+    if (end == count_line.c_str() || n < 0) break;  // not a count line: left to the reader's error
+    std::size_t at = eol + 1;
+    bool whole = true;
+    for (long long line = 0; line < n + 1; ++line) {
+      const std::size_t next = text.find('\n', at);
+      if (next == std::string::npos) {
+        whole = false;
+        break;
+      }
+      at = next + 1;
+    }
+    if (!whole) break;
+    pos = at;
+    complete = at;
+  }
+  return complete;
+}
+
+std::string read_text(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw InputError("cannot open the label journal '" + path + "'", "check the path and its permissions");
+  std::ostringstream buffer;
+  buffer << in.rdbuf();
+  return buffer.str();
+}
+
+std::vector<io::Frame> parse_frames(const std::string& text, const std::string& path) {
+  std::istringstream in(text);
+  return io::read_extxyz(in, path);
+}
+
+std::int64_t index_of(const io::Frame& frame, const std::string& path) {
+  const auto it = frame.info.find(kIndexKey);
+  const auto* value = it == frame.info.end() ? nullptr : std::get_if<std::int64_t>(&it->second);
+  if (value == nullptr) {
+    throw InputError("'" + path + "' holds a frame without an integer " + kIndexKey +
+                         ": it is not a label journal of ioncycle",
+                     "point the labels at a new file, or remove this one");
+  }
+  return *value;
+}
+
+// Append `text` to the file with one write and fsync it; errors name the journal.
+void append_durably(const std::string& path, const std::string& text) {
+  const int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0) {
+    throw InputError("cannot open the label journal '" + path + "' for writing: " + std::strerror(errno),
+                     "check that its directory exists and is writable");
+  }
+  std::size_t done = 0;
+  while (done < text.size()) {
+    const ssize_t wrote = ::write(fd, text.data() + done, text.size() - done);
+    if (wrote < 0 && errno == EINTR) continue;
+    if (wrote <= 0) {
+      const std::string why = std::strerror(errno);
+      ::close(fd);
+      throw InputError("writing the label journal '" + path + "' failed: " + why,
+                       "free disk space and run again: the labels written so far are kept");
+    }
+    done += static_cast<std::size_t>(wrote);
+  }
+  const bool synced = ::fsync(fd) == 0;
+  const bool closed = ::close(fd) == 0;
+  if (!synced || !closed) {
+    throw InputError("writing the label journal '" + path + "' failed: " + std::strerror(errno),
+                     "free disk space and run again: the labels written so far are kept");
+  }
+}
+
+// One teacher evaluation of `frame` as a journal frame.
+io::Frame label_one(const io::Frame& input, std::size_t index, const std::string& hash,
+                    potentials::Potential& teacher) {
+  io::Frame out;
+  out.system = input.system;
+  core::System& system = out.system;
+  const auto request = teacher.neighbor_request();
+  core::NeighborList neighbors({request.cutoff, 0.0, request.kind});
+  neighbors.build(system);
+  const core::Cell& cell = system.cell();
+  const bool periodic3 = cell.has_lattice() && cell.periodic(0) && cell.periodic(1) && cell.periodic(2);
+  potentials::ForceRequest what;
+  what.forces = true;
+  what.virial = periodic3;
+  potentials::ForceResult result;
+  teacher.compute(system, neighbors, what, result);
+  bool finite = std::isfinite(result.energy);
+  for (const auto& f : result.forces) finite = finite && f.allFinite();
+  if (periodic3) finite = finite && result.virial.allFinite();
+  if (!finite) {
+    throw SimulationError("the teacher '" + teacher.name() + "' gave a non-finite energy, force or virial for frame " +
+                          std::to_string(index) + " (" + std::to_string(system.num_atoms()) + " atoms)");
+  }
+  std::copy(result.forces.begin(), result.forces.end(), system.forces().begin());
+  out.has_forces = true;
+  out.info["energy"] = result.energy;
+  if (periodic3) {
+    // ASE's stress: (1/V) ∂E/∂ε = -W/V in eV/Å³, row-major.
+    const core::Mat3 s = -result.virial / cell.volume();
+    std::vector<double> stress(9);
+    for (int a = 0; a < 3; ++a) {
+      for (int b = 0; b < 3; ++b) stress[static_cast<std::size_t>(3 * a + b)] = s(a, b);
+    }
+    out.info["stress"] = stress;
+  }
+  out.info[kIndexKey] = static_cast<std::int64_t>(index);
+  out.info[kHashKey] = hash;
+  return out;
+}
+
+}  // namespace
+
+std::string structure_hash(const core::System& system) {
+  core::Sha256 sha;
+  const auto z = system.atomic_numbers();
+  const auto x = system.positions();
+  const std::uint64_t n = system.num_atoms();
+  sha.update(&n, sizeof n);
+  for (const int zi : z) sha.update(&zi, sizeof zi);
+  for (const auto& p : x) sha.update(p.data(), 3 * sizeof(double));
+  const core::Mat3 h = system.cell().matrix();
+  for (int a = 0; a < 3; ++a) {
+    for (int b = 0; b < 3; ++b) {
+      const double v = h(a, b);
+      sha.update(&v, sizeof v);
+    }
+  }
+  for (const bool p : system.cell().pbc()) {
+    const char c = p ? 'T' : 'F';
+    sha.update(&c, 1);
+  }
+  return sha.hex_digest().substr(0, 16);
+}
+
+std::vector<io::Frame> read_labels(const std::string& path) {
+  const std::string text = read_text(path);
+  std::vector<io::Frame> frames = parse_frames(text.substr(0, complete_prefix(text)), path);
+  std::vector<std::pair<std::int64_t, std::size_t>> order;
+  for (std::size_t k = 0; k < frames.size(); ++k) order.emplace_back(index_of(frames[k], path), k);
+  std::sort(order.begin(), order.end());
+  std::vector<io::Frame> sorted;
+  sorted.reserve(frames.size());
+  for (const auto& [index, k] : order) sorted.push_back(std::move(frames[k]));
+  return sorted;
+}
+
+LabelSummary label_frames(std::span<const io::Frame> frames, const TeacherFactory& make_teacher,
+                          const std::string& path, const LabelOptions& options) {
+  LabelSummary summary;
+  std::vector<std::string> hashes(frames.size());
+  for (std::size_t k = 0; k < frames.size(); ++k) hashes[k] = structure_hash(frames[k].system);
+
+  // What the journal already holds; a partial last frame is cut off.
+  std::vector<bool> done(frames.size(), false);
+  if (std::filesystem::exists(path)) {
+    const std::string text = read_text(path);
+    const std::size_t complete = complete_prefix(text);
+    for (const io::Frame& frame : parse_frames(text.substr(0, complete), path)) {
+      const std::int64_t index = index_of(frame, path);
+      const auto it = frame.info.find(kHashKey);
+      const auto* hash = it == frame.info.end() ? nullptr : std::get_if<std::string>(&it->second);
+      if (index < 0 || static_cast<std::size_t>(index) >= frames.size() || hash == nullptr ||
+          *hash != hashes[static_cast<std::size_t>(index)]) {
+        throw InputError("the label journal '" + path + "' holds frame " + std::to_string(index) +
+                             " of another set of structures (its config_index or config_hash does not match)",
+                         "the structures to label changed since the journal was written: label into a new "
+                         "file, or remove this one to start over");
+      }
+      if (!done[static_cast<std::size_t>(index)]) ++summary.reused;
+      done[static_cast<std::size_t>(index)] = true;
+    }
+    if (complete < text.size()) {
+      std::filesystem::resize_file(path, complete);
+      summary.dropped_partial = true;
+    }
+  }
+
+  std::vector<std::size_t> todo;
+  for (std::size_t k = 0; k < frames.size(); ++k) {
+    if (!done[k]) todo.push_back(k);
+  }
+  if (todo.empty()) return summary;
+
+  const std::size_t workers = std::clamp<std::size_t>(options.workers, 1, todo.size());
+  std::vector<std::unique_ptr<potentials::Potential>> teachers;
+  for (std::size_t w = 0; w < workers; ++w) teachers.push_back(make_teacher());
+
+  std::mutex journal;
+  std::exception_ptr failure;
+  std::size_t labelled = 0;
+  const auto count = static_cast<long>(todo.size());
+#pragma omp parallel for schedule(dynamic, 1) num_threads(static_cast<int>(workers)) if (workers > 1)
+  for (long t = 0; t < count; ++t) {
+    {
+      const std::lock_guard<std::mutex> lock(journal);
+      if (failure) continue;
+    }
+    try {
+      const std::size_t index = todo[static_cast<std::size_t>(t)];
+      potentials::Potential& teacher = *teachers[static_cast<std::size_t>(omp_get_thread_num())];
+      const io::Frame frame = label_one(frames[index], index, hashes[index], teacher);
+      std::ostringstream text;
+      io::write_extxyz(text, {frame});
+      const std::lock_guard<std::mutex> lock(journal);
+      if (failure) continue;
+      append_durably(path, text.str());
+      ++labelled;
+    } catch (...) {
+      const std::lock_guard<std::mutex> lock(journal);
+      if (!failure) failure = std::current_exception();
+    }
+  }
+  summary.labelled = labelled;
+  if (failure) std::rethrow_exception(failure);
+  return summary;
+}
+
+}  // namespace ioncycle::distill
