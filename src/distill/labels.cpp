@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <exception>
 #include <filesystem>
@@ -65,6 +66,7 @@ std::string read_text(const std::string& path) {
 }
 
 std::vector<io::Frame> parse_frames(const std::string& text, const std::string& path) {
+  if (text.empty()) return {};  // a new journal, or one killed inside its first frame
   std::istringstream in(text);
   return io::read_extxyz(in, path);
 }

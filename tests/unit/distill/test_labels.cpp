@@ -214,6 +214,21 @@ TEST_CASE("a journal cut inside a frame resumes without labelling a complete fra
   REQUIRE(labels.size() == frames.size());
   for (std::size_t k = 0; k < labels.size(); ++k) CHECK(index_of(labels[k]) == k);
 
+  // Killed inside its first frame: nothing complete, everything labelled anew.
+  const std::string first_cut = dir + "/first_cut.extxyz";
+  (void)label_frames(std::vector<Frame>(frames.begin(), frames.begin() + 1), factory, first_cut);
+  std::filesystem::resize_file(first_cut, std::filesystem::file_size(first_cut) / 2);
+  calls = 0;
+  const auto restarted = label_frames(frames, factory, first_cut);
+  CHECK(restarted.dropped_partial);
+  CHECK(restarted.reused == 0);
+  CHECK(restarted.labelled == frames.size());
+  CHECK(read_labels(first_cut).size() == frames.size());
+  // An empty journal file (killed before its first write) is a new journal.
+  const std::string empty = dir + "/empty.extxyz";
+  { std::ofstream touch(empty); }
+  CHECK(label_frames(frames, factory, empty).labelled == frames.size());
+
   // Two workers label the same frames to the same numbers (in whatever order they finish).
   const std::string parallel = dir + "/parallel.extxyz";
   const auto summary = label_frames(frames, factory, parallel, LabelOptions{3});
