@@ -5,7 +5,7 @@
 #include <sstream>
 
 #include "analysis/run_analysis.hpp"
-#include "cli/subprocess.hpp"
+#include "core/subprocess.hpp"
 #include "core/error.hpp"
 #include "potentials/data_files.hpp"
 
@@ -24,7 +24,7 @@ int make_plots(const std::vector<std::string>& args, const Context& ctx) {
   }
   std::vector<std::string> argv{python_interpreter(), script};
   argv.insert(argv.end(), args.begin(), args.end());
-  const ProcessResult result = run_process(argv);
+  const core::ProcessResult result = core::run_process(argv);
   int plots = 0;
   std::istringstream lines(result.output);
   for (std::string line; std::getline(lines, line);) {

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-#include "cli/subprocess.hpp"
+#include "core/subprocess.hpp"
 
 #include <spawn.h>
 #include <sys/wait.h>
@@ -10,7 +10,7 @@
 
 extern char** environ;
 
-namespace ioncycle::cli {
+namespace ioncycle::core {
 
 ProcessResult run_process(const std::vector<std::string>& argv) {
   ProcessResult result;
@@ -58,4 +58,4 @@ ProcessResult run_process(const std::vector<std::string>& argv) {
   return result;
 }
 
-}  // namespace ioncycle::cli
+}  // namespace ioncycle::core
