@@ -18,7 +18,6 @@
 #include "cli/frame_select.hpp"
 #include "cli/threads.hpp"
 #include "core/elements.hpp"
-#include "core/neighbor_list.hpp"
 #include "core/units.hpp"
 #include "io/structure_io.hpp"
 #include "potentials/potential_spec.hpp"
@@ -69,17 +68,12 @@ int run_eval(const ParsedArgs& args, const Context& ctx) {
     }
   }
 
-  const auto request = potential->neighbor_request();
-  core::NeighborList neighbors({request.cutoff, 0.0, request.kind});
-  neighbors.build(system);
   potentials::ForceRequest what;
   what.forces = true;
-  const bool periodic3 = system.cell().has_lattice() && system.cell().periodic(0) && system.cell().periodic(1) &&
-                         system.cell().periodic(2);
+  const bool periodic3 = system.cell().all_periodic();
   what.virial = periodic3;
   what.per_atom_energy = potential->has_per_atom_energy();
-  potentials::ForceResult result;
-  potential->compute(system, neighbors, what, result);
+  const potentials::ForceResult result = potential->compute_once(system, what);
 
   const std::size_t n = system.num_atoms();
   std::array<double, 6> stress{};

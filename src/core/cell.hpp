@@ -43,6 +43,9 @@ class Cell {
   [[nodiscard]] const std::array<bool, 3>& pbc() const { return pbc_; }
   [[nodiscard]] bool periodic(int axis) const { return pbc_[static_cast<std::size_t>(axis)]; }
   [[nodiscard]] bool any_periodic() const { return pbc_[0] || pbc_[1] || pbc_[2]; }
+  /// Periodic along all three axes (such a cell always has a non-singular lattice): the cells
+  /// with a volume to divide a virial by.
+  [[nodiscard]] bool all_periodic() const { return pbc_[0] && pbc_[1] && pbc_[2]; }
   /// Whether the matrix can be inverted (fractional coordinates are defined).
   [[nodiscard]] bool has_lattice() const { return has_inverse_; }
 

@@ -9,7 +9,6 @@
 
 #include "core/elements.hpp"
 #include "core/error.hpp"
-#include "core/neighbor_list.hpp"
 #include "core/units.hpp"
 
 namespace ioncycle::distill {
@@ -46,17 +45,12 @@ LabelErrors label_errors(potentials::Potential& model, std::span<const io::Frame
       }
     }
     const core::Cell& cell = system.cell();
-    const bool periodic3 = cell.has_lattice() && cell.periodic(0) && cell.periodic(1) && cell.periodic(2);
     const double* energy = info_real(frame, "energy");
-    const std::vector<double>* stress = periodic3 ? info_matrix(frame, "stress") : nullptr;
-    const auto request = model.neighbor_request();
-    core::NeighborList neighbors({request.cutoff, 0.0, request.kind});
-    neighbors.build(system);
+    const std::vector<double>* stress = cell.all_periodic() ? info_matrix(frame, "stress") : nullptr;
     potentials::ForceRequest what;
     what.forces = frame.has_forces;
     what.virial = stress != nullptr;
-    potentials::ForceResult result;
-    model.compute(system, neighbors, what, result);
+    const potentials::ForceResult result = model.compute_once(system, what);
     ++out.frames;
 
     const std::size_t n = system.num_atoms();

@@ -18,7 +18,6 @@
 
 #include "core/content_hash.hpp"
 #include "core/error.hpp"
-#include "core/neighbor_list.hpp"
 #include "io/extxyz.hpp"
 
 namespace ioncycle::distill {
@@ -115,16 +114,12 @@ io::Frame label_one(const io::Frame& input, std::size_t index, const std::string
   io::Frame out;
   out.system = input.system;
   core::System& system = out.system;
-  const auto request = teacher.neighbor_request();
-  core::NeighborList neighbors({request.cutoff, 0.0, request.kind});
-  neighbors.build(system);
   const core::Cell& cell = system.cell();
-  const bool periodic3 = cell.has_lattice() && cell.periodic(0) && cell.periodic(1) && cell.periodic(2);
+  const bool periodic3 = cell.all_periodic();
   potentials::ForceRequest what;
   what.forces = true;
   what.virial = periodic3;
-  potentials::ForceResult result;
-  teacher.compute(system, neighbors, what, result);
+  const potentials::ForceResult result = teacher.compute_once(system, what);
   bool finite = std::isfinite(result.energy);
   for (const auto& f : result.forces) finite = finite && f.allFinite();
   if (periodic3) finite = finite && result.virial.allFinite();

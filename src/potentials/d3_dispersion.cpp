@@ -773,7 +773,13 @@ void D3Dispersion::coordination_numbers_pass() {
       });
     }
   }
+  sum_thread_cn();
+}
+
+void D3Dispersion::sum_thread_cn() {
+  // CN_i from the threads' partial sums, in thread order (the same bits for the same count).
   const std::size_t threads = num_threads_;
+  const int count = static_cast<int>(z_.size());
 #pragma omp parallel for schedule(static) num_threads(static_cast<int>(num_threads_)) if (num_threads_ > 1)
   for (int ii = 0; ii < count; ++ii) {
     const auto i = static_cast<std::size_t>(ii);
@@ -1018,14 +1024,7 @@ void D3Dispersion::list_coordination_numbers_pass() {
       buf.cn[i] += own;
     }
   }
-  const std::size_t threads = num_threads_;
-#pragma omp parallel for schedule(static) num_threads(static_cast<int>(num_threads_)) if (num_threads_ > 1)
-  for (int ii = 0; ii < count; ++ii) {
-    const auto i = static_cast<std::size_t>(ii);
-    double cn = 0.0;
-    for (std::size_t t = 0; t < threads; ++t) cn += threads_[t].cn[i];
-    cn_[i] = cn;
-  }
+  sum_thread_cn();
 }
 
 void D3Dispersion::prepare_c6_vectors(bool gradient) {
@@ -1092,16 +1091,17 @@ void D3Dispersion::sort_dispersion_rows() {
     }
   }
   segment_start_[n * num_elements] = offsets[n];
+  longest_segment_ = 0;
+  for (std::size_t k = 0; k + 1 < segment_start_.size(); ++k) {
+    longest_segment_ = std::max(longest_segment_, segment_start_[k + 1] - segment_start_[k]);
+  }
 }
 
 void D3Dispersion::list_dispersion_pass(bool want_gradient, bool want_atom_energy) {
   const std::size_t n = z_.size();
   const std::size_t num_elements = elements_present_.size();
   sort_dispersion_rows();
-  std::size_t longest = 0;
-  for (std::size_t k = 0; k + 1 < segment_start_.size(); ++k) {
-    longest = std::max(longest, segment_start_[k + 1] - segment_start_[k]);
-  }
+  const std::size_t longest = longest_segment_;
   DispersionSegment segment;
   segment.px = pos_x_.data();
   segment.py = pos_y_.data();
@@ -1325,7 +1325,7 @@ double D3Dispersion::evaluate(const core::System& system, const ForceRequest& re
   prepare(system, want_gradient, want_atom_energy);
   // The tail needs three periodic axes (a volume over which the other atoms spread).
   const core::Cell& cell = system.cell();
-  const bool tail = tail_correction_ && n > 0 && cell.periodic(0) && cell.periodic(1) && cell.periodic(2);
+  const bool tail = tail_correction_ && n > 0 && cell.all_periodic();
   if (n > 0 && uses_list()) {
     list_coordination_numbers_pass();
     if (tail) add_cn_tail(cell.volume());

@@ -247,6 +247,7 @@ class D3Dispersion final : public Potential {
   [[nodiscard]] ImageSpan images(std::size_t i, std::size_t j, double radius, const std::vector<std::uint32_t>& counts,
                                  VectorColumns& scratch) const;
   void coordination_numbers_pass();
+  void sum_thread_cn();
   void weights_pass();
   template <bool kGradient>
   void dispersion_pass(bool want_atom_energy);
@@ -355,6 +356,7 @@ class D3Dispersion final : public Potential {
   std::vector<std::int32_t> sorted_neighbors_;
   std::vector<std::uint32_t> sorted_shifts_;
   std::vector<std::size_t> segment_start_, segment_fill_;
+  std::size_t longest_segment_ = 0;
   std::uint64_t sorted_build_ = 0;
   std::vector<int> sorted_elements_;
   // Bins of the candidate search (prepare_bins), rebuilt per call: O(N).

@@ -33,6 +33,15 @@ double Potential::energy(const core::System& system, const core::NeighborList& n
   return result.energy;
 }
 
+ForceResult Potential::compute_once(const core::System& system, const ForceRequest& request) {
+  const NeighborRequest wanted = neighbor_request();
+  core::NeighborList neighbors({wanted.cutoff, 0.0, wanted.kind});
+  neighbors.build(system);
+  ForceResult result;
+  compute(system, neighbors, request, result);
+  return result;
+}
+
 SumPotential::SumPotential(std::vector<std::unique_ptr<Potential>> terms) : terms_(std::move(terms)) {
   IONCYCLE_ASSERT(!terms_.empty(), "a SumPotential needs at least one term");
   for (const auto& term : terms_) IONCYCLE_ASSERT(term != nullptr, "a SumPotential term is null");

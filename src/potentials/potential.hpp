@@ -95,6 +95,10 @@ class Potential {
   /// Energy only (no gradients). The default calls compute() without forces and virial.
   [[nodiscard]] virtual double energy(const core::System& system, const core::NeighborList& neighbors);
 
+  /// One evaluation of `system` with a neighbor list built for it alone (no skin), for
+  /// single-point callers (eval, labelling, error checks) that do not keep a list between calls.
+  [[nodiscard]] ForceResult compute_once(const core::System& system, const ForceRequest& request);
+
   /// Add the time spent in this potential's stages (e.g. edge building, model forward and
   /// backward). Potentials without inner stages add nothing; a sum times each term.
   virtual void collect_times(StageTimes& out) const { (void)out; }

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "core/error.hpp"
+#include "distill_testing.hpp"
 #include "core/units.hpp"
 #include "distill/label_errors.hpp"
 #include "distill/labels.hpp"
@@ -30,17 +31,10 @@ using ioncycle::potentials::Potential;
 
 namespace {
 
-LennardJones teacher() {
-  LennardJones::Params p;
-  p.pairs = {{3, 3, 0.02, 2.6, 6.0}, {6, 6, 0.004, 3.4, 6.0}};
-  p.shift = true;
-  return LennardJones(p);
-}
-
 // The teacher plus c per atom in the energy, f0 on every atom and W0 in the virial.
 class Offset final : public Potential {
  public:
-  Offset(double c, Vec3 f0, Mat3 w0) : lj_(teacher()), c_(c), f0_(f0), w0_(w0) {}
+  Offset(double c, Vec3 f0, Mat3 w0) : lj_(t::li_c_teacher()), c_(c), f0_(f0), w0_(w0) {}
   [[nodiscard]] std::string name() const override { return "offset-lj"; }
   [[nodiscard]] double cutoff() const override { return lj_.cutoff(); }
   [[nodiscard]] ioncycle::potentials::NeighborRequest neighbor_request() const override {
@@ -74,7 +68,7 @@ std::vector<Frame> labelled_frames(const std::string& dir) {
     inputs.push_back(std::move(f));
   }
   const std::string journal = dir + "/labels.extxyz";
-  (void)ioncycle::distill::label_frames(inputs, [] { return std::make_unique<LennardJones>(teacher()); }, journal);
+  (void)ioncycle::distill::label_frames(inputs, [] { return std::make_unique<LennardJones>(t::li_c_teacher()); }, journal);
   return ioncycle::distill::read_labels(journal);
 }
 
@@ -84,7 +78,7 @@ TEST_CASE("label errors: zero for the teacher, the known offsets for a shifted m
   const auto frames = labelled_frames(t::temp_dir("label_errors"));
   REQUIRE(frames.size() == 5);
 
-  LennardJones same = teacher();
+  LennardJones same = t::li_c_teacher();
   std::vector<FramePrediction> rows;
   const auto zero = label_errors(same, frames, &rows);
   CHECK(zero.frames == 5);

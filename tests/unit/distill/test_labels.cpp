@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "core/error.hpp"
+#include "distill_testing.hpp"
 #include "distill/labels.hpp"
 #include "io/frame.hpp"
 #include "potential_checks.hpp"
@@ -31,7 +32,6 @@ using ioncycle::distill::read_labels;
 using ioncycle::distill::structure_hash;
 using ioncycle::io::Frame;
 using ioncycle::potentials::LennardJones;
-using ioncycle::potentials::LJPair;
 using ioncycle::potentials::Potential;
 
 namespace {
@@ -39,13 +39,7 @@ namespace {
 // A Li-C Lennard-Jones teacher (analytic, fast) that counts its evaluations.
 class CountingTeacher final : public Potential {
  public:
-  explicit CountingTeacher(std::atomic<int>& calls) : lj_(make_lj()), calls_(calls) {}
-  static LennardJones make_lj() {
-    LennardJones::Params p;
-    p.pairs = {{3, 3, 0.02, 2.6, 6.0}, {6, 6, 0.004, 3.4, 6.0}};
-    p.shift = true;
-    return LennardJones(p);
-  }
+  explicit CountingTeacher(std::atomic<int>& calls) : lj_(t::li_c_teacher()), calls_(calls) {}
   [[nodiscard]] std::string name() const override { return "counting-lj"; }
   [[nodiscard]] double cutoff() const override { return lj_.cutoff(); }
   [[nodiscard]] ioncycle::potentials::NeighborRequest neighbor_request() const override {
@@ -105,7 +99,7 @@ TEST_CASE("labels are the teacher's energy, forces and stress, one frame per str
 
   const auto labels = read_labels(journal);
   REQUIRE(labels.size() == frames.size());
-  LennardJones lj = CountingTeacher::make_lj();
+  LennardJones lj = t::li_c_teacher();
   for (std::size_t k = 0; k < labels.size(); ++k) {
     INFO("frame " << k);
     CHECK(index_of(labels[k]) == k);

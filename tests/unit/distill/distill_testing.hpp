@@ -1,0 +1,18 @@
+// SPDX-License-Identifier: MIT
+//
+// The teacher of the distill tests: a shifted Li-C Lennard-Jones potential (analytic and fast),
+// Li-C mixed by Lorentz-Berthelot.
+#pragma once
+
+#include "potentials/lennard_jones.hpp"
+
+namespace ioncycle::testing {
+
+inline potentials::LennardJones li_c_teacher() {
+  potentials::LennardJones::Params p;
+  p.pairs = {{3, 3, 0.02, 2.6, 6.0}, {6, 6, 0.004, 3.4, 6.0}};
+  p.shift = true;
+  return potentials::LennardJones(p);
+}
+
+}  // namespace ioncycle::testing
