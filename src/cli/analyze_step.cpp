@@ -17,9 +17,14 @@ std::string python_interpreter() {
 }
 
 int make_plots(const std::vector<std::string>& args, const Context& ctx) {
-  const std::string script = potentials::find_deployed_file("IONCYCLE_PLOT_SCRIPT", "python/plot_analysis.py");
+  return run_plot_script("IONCYCLE_PLOT_SCRIPT", "python/plot_analysis.py", args, ctx);
+}
+
+int run_plot_script(const char* env_var, const std::string& relative_path, const std::vector<std::string>& args,
+                    const Context& ctx) {
+  const std::string script = potentials::find_deployed_file(env_var, relative_path);
   if (script.empty()) {
-    ctx.err << "warning: plots skipped: python/plot_analysis.py was not found above the ioncycle executable\n";
+    ctx.err << "warning: plots skipped: " << relative_path << " was not found above the ioncycle executable\n";
     return 0;
   }
   std::vector<std::string> argv{python_interpreter(), script};

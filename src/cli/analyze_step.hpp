@@ -24,6 +24,12 @@ namespace ioncycle::cli {
 /// written, printing "plot: ..." lines and warnings to ctx.out / ctx.err.
 int make_plots(const std::vector<std::string>& args, const Context& ctx);
 
+/// Run the plotting script `relative_path` ($`env_var` if set, else found above the executable)
+/// with the venv's Python and `args`, reporting as make_plots does; a missing script or a
+/// failing one is a warning, never an error (tables and summary.json are complete without it).
+int run_plot_script(const char* env_var, const std::string& relative_path, const std::vector<std::string>& args,
+                    const Context& ctx);
+
 /// Analyze `run_directory` and plot (unless `plots` is false), reporting on ctx.out.
 void analyze_directory(const std::string& run_directory, bool plots, const Context& ctx,
                        const analysis::AnalyzeOptions& options = {});

@@ -7,6 +7,7 @@ const std::vector<Command>& commands() {
   static const std::vector<Command> list = {
       {run_spec(), &run_run},
       {md_spec(), &run_md},
+      {distill_spec(), &run_distill},
       {analyze_spec(), &run_analyze},
       {compare_spec(), &run_compare},
       {build_spec(), &run_build},

@@ -184,7 +184,9 @@ LabelSummary label_frames(std::span<const io::Frame> frames, const TeacherFactor
                           const std::string& path, const LabelOptions& options) {
   LabelSummary summary;
   std::vector<std::string> hashes(frames.size());
-  for (std::size_t k = 0; k < frames.size(); ++k) hashes[k] = structure_hash(frames[k].system);
+  // Stored with a "sha256:" prefix: a bare hex string such as "74850487288042d3" reads as a number
+  // (Fortran's D exponent) in extxyz readers, ours and ASE's.
+  for (std::size_t k = 0; k < frames.size(); ++k) hashes[k] = "sha256:" + structure_hash(frames[k].system);
 
   // What the journal already holds; a partial last frame is cut off.
   std::vector<bool> done(frames.size(), false);
@@ -197,8 +199,13 @@ LabelSummary label_frames(std::span<const io::Frame> frames, const TeacherFactor
       const auto* hash = it == frame.info.end() ? nullptr : std::get_if<std::string>(&it->second);
       if (index < 0 || static_cast<std::size_t>(index) >= frames.size() || hash == nullptr ||
           *hash != hashes[static_cast<std::size_t>(index)]) {
+        const bool in_range = index >= 0 && static_cast<std::size_t>(index) < frames.size();
         throw InputError("the label journal '" + path + "' holds frame " + std::to_string(index) +
-                             " of another set of structures (its config_index or config_hash does not match)",
+                             " of another set of structures (" +
+                             (!in_range ? std::to_string(frames.size()) + " structures to label"
+                                        : "config_hash " + (hash == nullptr ? std::string("missing") : *hash) +
+                                              ", the structure's " + hashes[static_cast<std::size_t>(index)]) +
+                             ")",
                          "the structures to label changed since the journal was written: label into a new "
                          "file, or remove this one to start over");
       }

@@ -9,7 +9,7 @@
 // each with
 //   energy=E (eV), forces (per-atom column, eV/Å), stress (eV/Å³, ASE's sign: (1/V) ∂E/∂ε =
 //   -W/V; only for cells periodic along all three axes), config_index=K (the frame's index in
-//   the input list) and config_hash=H (structure_hash() of the input frame).
+//   the input list) and config_hash=sha256:H (H = structure_hash() of the input frame).
 // Each frame is written with one write call and fsync'ed before the next starts, so a process
 // killed at any moment leaves complete frames and at most one partial frame at the end. A later
 // call with the same frames cuts that partial frame off and labels only the indices the journal

@@ -48,6 +48,10 @@ std::string nep_input(const NepHyperparameters& h) {
       h.batch < 1 || h.epochs < 1 || h.l_max_3body < 1) {
     bad("NEP sizes (n_max, basis, l_max, neurons, batch, epochs) must be at least 1", "see docs/models.md");
   }
+  if (!(h.lambda_e >= 0.0) || !(h.lambda_f >= 0.0) || !(h.lambda_v >= 0.0) || h.lambda_e + h.lambda_f == 0.0) {
+    bad("the NEP loss weights lambda_e, lambda_f, lambda_v must be non-negative, energy or force weighted",
+        "GPUMD's defaults: lambda_e 1, lambda_f 1, lambda_v 0.1");
+  }
   if (h.l_max_4body != 0 && h.l_max_4body != 2) bad("the NEP four-body l_max must be 0 or 2", "GPUMD allows 0 or 2");
   if (h.l_max_5body != 0 && h.l_max_5body != 1) bad("the NEP five-body l_max must be 0 or 1", "GPUMD allows 0 or 1");
   std::ostringstream out;
@@ -57,7 +61,8 @@ std::string nep_input(const NepHyperparameters& h) {
       << core::format_double(h.cutoff_angular) << "\nn_max " << h.n_max_radial << ' ' << h.n_max_angular
       << "\nbasis_size " << h.basis_radial << ' ' << h.basis_angular << "\nl_max " << h.l_max_3body << ' '
       << h.l_max_4body << ' ' << h.l_max_5body << "\nneuron " << h.neurons << "\nbatch " << h.batch << "\nepoch "
-      << h.epochs << "\n";
+      << h.epochs << "\nlambda_e " << core::format_double(h.lambda_e) << "\nlambda_f " << core::format_double(h.lambda_f)
+      << "\nlambda_v " << core::format_double(h.lambda_v) << "\n";
   return out.str();
 }
 

@@ -8,8 +8,9 @@
 //
 // The defaults are the student of docs/benchmarks.md ("NEP kernel against TorchNEP"): NEP4,
 // cutoffs 6 / 4 Å, n_max 4 / 4, basis 8 / 8, l_max 4 2 0, 30 neurons (GPUMD's defaults with a 6 Å
-// radial cutoff), batch 8, float64. TorchNEP resumes from the checkpoint in its output directory
-// when the same work directory is trained again (`restart`), so a killed training continues.
+// radial cutoff), batch 8, float64, loss weights 1 / 1 / 0.1. TorchNEP resumes from the checkpoint
+// in its output directory when the same work directory is trained again (`restart`), so a killed
+// training continues.
 #pragma once
 
 #include <cstdint>
@@ -29,6 +30,11 @@ struct NepHyperparameters {
   int neurons = 30;
   int batch = 8;
   int epochs = 100;
+  /// Loss weights of energy, forces and virial. GPUMD's defaults (1, 1, 0.1) rather than
+  /// TorchNEP's (0.01, 1, 0.01): a student must get energies right as well (the voltage is an
+  /// energy difference), and with TorchNEP's weights a short training leaves energy errors of
+  /// tens of meV/atom (docs/distill.md).
+  double lambda_e = 1.0, lambda_f = 1.0, lambda_v = 0.1;
 };
 
 /// GPUMD's nep.in text for `h`. InputError for values TorchNEP would refuse or misread (no

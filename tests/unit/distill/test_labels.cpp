@@ -103,7 +103,7 @@ TEST_CASE("labels are the teacher's energy, forces and stress, one frame per str
   for (std::size_t k = 0; k < labels.size(); ++k) {
     INFO("frame " << k);
     CHECK(index_of(labels[k]) == k);
-    CHECK(std::get<std::string>(labels[k].info.at("config_hash")) == structure_hash(frames[k].system));
+    CHECK(std::get<std::string>(labels[k].info.at("config_hash")) == "sha256:" + structure_hash(frames[k].system));
     const System& s = frames[k].system;
     const auto ref = t::evaluate(lj, s);
     // Written as exact decimal text: read back to the last bit.

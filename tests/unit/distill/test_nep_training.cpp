@@ -34,7 +34,7 @@ TEST_CASE("nep.in holds the hyperparameters and refuses what TorchNEP would misr
   const std::string text = ioncycle::distill::nep_input(h);
   CHECK(text ==
         "type 2 Li C\nversion 4\ncutoff 6 4\nn_max 4 4\nbasis_size 8 8\nl_max 4 2 0\nneuron 30\nbatch 8\n"
-        "epoch 100\n");
+        "epoch 100\nlambda_e 1\nlambda_f 1\nlambda_v 0.1\n");
   auto bad = h;
   bad.elements.clear();
   CHECK_THROWS_AS(ioncycle::distill::nep_input(bad), ioncycle::InputError);
@@ -44,6 +44,9 @@ TEST_CASE("nep.in holds the hyperparameters and refuses what TorchNEP would misr
   bad = h;
   bad.l_max_4body = 1;
   CHECK_THROWS_AS(ioncycle::distill::nep_input(bad), ioncycle::InputError);
+  bad = h;
+  bad.lambda_e = -1.0;
+  CHECK_THROWS_WITH(ioncycle::distill::nep_input(bad), Catch::Contains("lambda"));
   bad = h;
   bad.version = 5;
   CHECK_THROWS_AS(ioncycle::distill::nep_input(bad), ioncycle::InputError);
