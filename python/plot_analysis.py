@@ -19,6 +19,8 @@ The first form reads only the CSV tables in RUNDIR/analysis/, RUNDIR/voltage_pro
   asymmetry.png       charge vs discharge per cycle, one panel per quantity
   sliding.png         in-plane shift of every layer against time; registry map
   hops.png            cumulative ion hops against time, per kind
+  audit.png           the student's force and energy errors against its teacher ([potential]
+                      audit; only for runs with an audit.csv)
 
 The second form puts runs side by side: OUTDIR/comparison.csv (from `ioncycle compare`) and
 each run's tables give OUTDIR/plots/comparison.png, msd_compare.png, spacing_vs_soc_compare.png,
@@ -168,6 +170,8 @@ TABLES = {
                   ["charge", "charge_err", "discharge", "discharge_err"], ["cycle", "quantity", "unit"]),
     "cycles": ("analysis/cycles.csv", ["cycle", "start_ps", "end_ps"], ["half_cycle", "step_type"]),
     "voltage": ("analysis/voltage.csv", ["time_ps", "soc", "voltage_V"], ["direction"]),
+    "audit": ("audit.csv", ["step", "time_fs", "energy_error_meV_per_atom", "force_rmse_eV_per_A",
+                            "force_max_eV_per_A", "stress_rmse_GPa", "exceeded"], []),
     "voltage_profile": ("voltage_profile.csv", ["soc_lo", "soc_hi", "mean_V", "stderr_V"],
                         ["direction"]),
 }
@@ -899,6 +903,35 @@ def plot_hops(run):
     return fig
 
 
+def plot_audit(run):
+    """The audit of the student against its teacher (audit.csv): force RMSE with its bound, and
+    the energy error, against time."""
+    audit = run.need("audit")
+    bound = None
+    if isinstance(run.summary.get("audit"), dict):
+        bound = run.summary["audit"].get("force_rmse_max_eV_per_A")
+    time = audit["time_fs"] * 1e-3
+    fig, axes = new_figure(nrows=2, width=8.0, height=5.0, sharex=True)
+    ax = axes[0, 0]
+    ax.plot(time, audit["force_rmse_eV_per_A"] * 1e3, "o-", ms=3, label="force RMSE")
+    ax.plot(time, audit["force_max_eV_per_A"] * 1e3, "^", ms=3, alpha=0.6, label="worst atom")
+    if isinstance(bound, (int, float)):
+        ax.axhline(bound * 1e3, color="C3", ls="--", lw=1, label="force_rmse_max")
+    exceeded = audit["exceeded"] > 0.5
+    if exceeded.any():
+        ax.plot(time[exceeded], audit["force_rmse_eV_per_A"][exceeded] * 1e3, "x", color="C3", ms=8,
+                label="exceeded")
+    ax.set_ylabel("student − teacher (meV/Å)")
+    ax.set_title(f"{run.name}: audit against the teacher")
+    ax.legend(fontsize=8)
+    ax = axes[1, 0]
+    ax.plot(time, audit["energy_error_meV_per_atom"], "o-", ms=3, color="C2")
+    ax.axhline(0.0, color="k", lw=0.6)
+    ax.set_ylabel("energy error (meV/atom)")
+    ax.set_xlabel(TIME_LABEL)
+    return fig
+
+
 RUN_PLOTS = [
     ("staging_map.png", plot_staging_map),
     ("stage.png", plot_stage),
@@ -912,6 +945,8 @@ RUN_PLOTS = [
     ("sliding.png", plot_sliding),
     ("hops.png", plot_hops),
 ]
+# Drawn only for runs with an audit ([potential] audit writes audit.csv).
+OPTIONAL_RUN_PLOTS = [("audit.png", plot_audit, "audit.csv")]
 
 
 # ----------------------------------------------------------------------------------------------
@@ -1200,6 +1235,9 @@ def plot_run(path, reporter, loglog):
         if function is plot_msd:
             draw(name, folder, lambda: plot_msd(run, loglog=loglog), reporter)
         else:
+            draw(name, folder, lambda f=function: f(run), reporter)
+    for name, function, needs in OPTIONAL_RUN_PLOTS:
+        if os.path.isfile(os.path.join(path, needs)):
             draw(name, folder, lambda f=function: f(run), reporter)
     if run.num_read == 0:
         print(f"{PROG}: error: no table in {os.path.join(path, 'analysis')} (nor voltage_profile.csv) "

@@ -12,6 +12,7 @@
 #include "cli/analyze_step.hpp"
 #include "cli/commands.hpp"
 #include "cli/structure_table.hpp"
+#include "cli/tee_stream.hpp"
 #include "cli/threads.hpp"
 #include "core/config.hpp"
 #include "core/elements.hpp"
@@ -52,6 +53,22 @@ int positive_int(const core::ConfigTable& t, const std::string& key, int fallbac
 
 int count_int(const core::ConfigTable& t, const std::string& key, int fallback) {
   return static_cast<int>(t.integer_or(key, fallback, core::Sign::non_negative));
+}
+
+// [sampling] include: structure files whose frames join round 0 as they are.
+std::vector<io::Frame> read_included(const core::ConfigTable& t, const fs::path& base) {
+  std::vector<io::Frame> out;
+  if (!t.has("include")) return out;
+  for (const auto& file : t.require_string_array("include")) {
+    const std::string p = (base / file).string();
+    if (!fs::exists(p)) throw t.error_at("include", "no such file: " + p, "paths are relative to the spec");
+    auto frames = io::read_frames(p);
+    for (std::size_t k = 0; k < frames.size(); ++k) {
+      if (!frames[k].info.contains("origin")) frames[k].info["origin"] = file + ", frame " + std::to_string(k);
+      out.push_back(std::move(frames[k]));
+    }
+  }
+  return out;
 }
 
 void read_sampling(const core::ConfigTable& t, distill::SamplingSettings& s) {
@@ -188,7 +205,10 @@ Plan plan_distill(const core::ConfigTable& root, const std::string& toml_path) {
     plan.settings.output_dir = o->string_or("directory", plan.settings.output_dir);
     o->reject_unknown_keys();
   }
-  if (const auto s = root.optional_table("sampling")) read_sampling(*s, plan.settings.sampling);
+  if (const auto s = root.optional_table("sampling")) {
+    plan.inputs.included = read_included(*s, base);
+    read_sampling(*s, plan.settings.sampling);
+  }
   if (const auto t = root.optional_table("training")) read_training(*t, plan.settings.training);
   if (const auto a = root.optional_table("active_learning")) read_active_learning(*a, plan.settings.active);
   if (const auto g = root.optional_table("targets")) read_targets(*g, plan.settings.targets);
@@ -214,6 +234,10 @@ Plan plan_distill(const core::ConfigTable& root, const std::string& toml_path) {
     }
     plan.settings.active.rounds = 0;
     plan.teacher_description = "labelled files";
+    if (!plan.inputs.included.empty()) {
+      throw root.require_table("sampling").error_at("include", "included frames need a teacher potential to label them",
+                                                    "add them to [teacher] files if they carry labels");
+    }
     if (root.has("structure")) {
       throw root.error_at("structure", "hosts are sampled only for a teacher potential", "remove [structure] with files");
     }
@@ -230,6 +254,11 @@ Plan plan_distill(const core::ConfigTable& root, const std::string& toml_path) {
       if (std::find(zs.begin(), zs.end(), z) == zs.end()) zs.push_back(z);
     }
     plan.inputs.hosts.push_back(std::move(loaded.frame));
+  }
+  for (const auto& f : plan.inputs.included) {
+    for (const int z : f.system.atomic_numbers()) {
+      if (std::find(zs.begin(), zs.end(), z) == zs.end()) zs.push_back(z);
+    }
   }
   const core::ConfigTable teacher =
       teacher_table ? *teacher_table : core::ConfigTable::parse_string("type = \"model\"\nmodel = \"default\"\n", "default teacher");
@@ -296,20 +325,7 @@ int run_distill(const ParsedArgs& args, const Context& ctx) {
   fs::create_directories(out);
   io::write_file_atomically(spec_copy, [&](std::ostream& o) { o << spec_text; });
   std::ofstream log_file(out + "/log.txt", std::ios::app);
-  struct Tee : std::streambuf {
-    std::streambuf* a;
-    std::streambuf* b;
-    int overflow(int c) override {
-      if (c == EOF) return 0;
-      a->sputc(static_cast<char>(c));
-      b->sputc(static_cast<char>(c));
-      return c;
-    }
-    int sync() override { return a->pubsync() | b->pubsync(); }
-  } tee;
-  tee.a = ctx.out.rdbuf();
-  tee.b = log_file.rdbuf();
-  std::ostream log(&tee);
+  TeeStream log(ctx.out, log_file);
   log << "distill     " << toml_path << " -> " << out << "\nteacher     " << plan.teacher_description << "\n";
   const auto report = distill::run_distill(plan.settings, plan.inputs, log);
   for (const auto& r : report.rows) {

@@ -19,7 +19,9 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "cli/audit_setup.hpp"
 #include "cli/commands.hpp"
+#include "cli/tee_stream.hpp"
 #include "cli/threads.hpp"
 #include "cli/describe.hpp"
 #include "cli/run_directory.hpp"
@@ -53,6 +55,8 @@ struct MdPlan {
   io::Frame frame;
   std::string structure_label;  // "path (format)"
   std::unique_ptr<potentials::Potential> potential;
+  std::optional<AuditPlan> audit;  // [potential] audit
+  std::int64_t audit_every = 0;    // in MD steps
   std::unique_ptr<md::Integrator> integrator;
   std::unique_ptr<md::FireMinimizer> minimizer;  // [minimize]: relax before the MD
   double skin = 1.0;
@@ -82,6 +86,7 @@ MdPlan plan_md(const core::ConfigTable& root, const std::string& toml_path) {
 
   const auto potential = root.require_table("potential");
   std::vector<int> zs(plan.frame.system.atomic_numbers().begin(), plan.frame.system.atomic_numbers().end());
+  plan.audit = plan_audit(potential, base.string(), zs);
   plan.potential = potentials::make_potential(potential, base.string(), zs);
   for (const int z : zs) {
     if (!plan.potential->supports(z)) {
@@ -111,6 +116,7 @@ MdPlan plan_md(const core::ConfigTable& root, const std::string& toml_path) {
   plan.integrator = md::make_integrator(md_table, static_cast<std::uint64_t>(plan.seed));
   md_table.reject_unknown_keys();
   const double dt = plan.integrator->timestep();
+  if (plan.audit) plan.audit_every = steps_of(potential.require_table("audit"), "every", plan.audit->settings.every, dt);
   plan.num_steps = steps ? *steps : (*duration == 0.0 ? 0 : steps_of(md_table, "duration", *duration, dt));
 
   plan.output_dir = "runs/" + plan.name;
@@ -206,6 +212,12 @@ int run_md(const ParsedArgs& args, const Context& ctx) {
   head << "integrator  " << plan.integrator->name() << ", dt = " << units::format_quantity(plan.integrator->timestep(), Dimension::time)
        << ", " << plan.num_steps << " steps ("
        << units::format_quantity(static_cast<double>(plan.num_steps) * plan.integrator->timestep(), Dimension::time) << ")\n";
+  if (plan.audit) {
+    head << "audit       against " << plan.audit->teacher->name() << " every "
+         << units::format_quantity(static_cast<double>(plan.audit_every) * plan.integrator->timestep(), Dimension::time)
+         << ", force_rmse_max " << plan.audit->settings.force_rmse_max << " eV/A ("
+         << (plan.audit->settings.stop_on_exceed ? "stop" : "warn") << ")\n";
+  }
   if (args.flag("check")) {
     ctx.out << head.str() << "ok: " << toml_path << " is valid\n";
     return 0;
@@ -237,6 +249,13 @@ int run_md(const ParsedArgs& args, const Context& ctx) {
     trajectory = std::make_unique<TrajectoryObserver>(dir.file("trajectory.h5"), plan.trajectory_velocities,
                                                       plan.trajectory_forces);
     sim.add_observer(*trajectory, plan.trajectory_every);
+  }
+  TeeStream audit_log(ctx.err, log);
+  std::unique_ptr<distill::Audit> audit;
+  if (plan.audit) {
+    audit = std::make_unique<distill::Audit>(std::move(plan.audit->teacher), plan.audit->settings, plan.audit_every,
+                                             dir.path(), audit_log);
+    sim.add_observer(*audit, plan.audit_every);
   }
   // Set up (first neighbor list and forces) before the clock starts, so the reported speed is
   // that of the MD loop, like LAMMPS' "Loop time".
@@ -288,6 +307,7 @@ int run_md(const ParsedArgs& args, const Context& ctx) {
                                {"max_force_eV_per_A", relaxed->max_force},
                                {"volume_A3", relaxed->volume}};
   }
+  if (audit) summary["audit"] = audit_summary(*audit, sim.integrator().timestep());
   summary["neighbor_list_builds"] = sim.forces().neighbors().build_count();
   io::write_file_atomically(dir.file("summary.json"), [&](std::ostream& o) { o << std::setw(2) << summary << "\n"; });
   log << "finished    " << sim.step() << " steps\n";

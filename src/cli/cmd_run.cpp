@@ -22,7 +22,9 @@
 #include <sstream>
 
 #include "cli/analyze_step.hpp"
+#include "cli/audit_setup.hpp"
 #include "cli/commands.hpp"
+#include "cli/tee_stream.hpp"
 #include "cli/describe.hpp"
 #include "cli/run_directory.hpp"
 #include "cli/structure_table.hpp"
@@ -92,6 +94,8 @@ struct RunPlan {
   LoadedStructure structure;
   std::string base_dir;  // absolute directory of the run file (relative paths in the file)
   std::unique_ptr<potentials::Potential> potential;
+  std::optional<AuditPlan> audit;  // [potential] audit
+  std::int64_t audit_every = 0;    // in MD steps
   std::unique_ptr<md::Integrator> integrator;
   double skin = 1.0;
   std::optional<double> initial_temperature;
@@ -107,7 +111,8 @@ struct RunPlan {
 
 RunPlan plan_run(const core::ConfigTable& root, const fs::path& base) {
   RunPlan plan;
-  plan.base_dir = fs::absolute(base).lexically_normal().string();
+  // A file in the working directory has an empty parent path, which fs::absolute refuses.
+  plan.base_dir = fs::absolute(base.empty() ? fs::path(".") : base).lexically_normal().string();
   const auto run = root.require_table("run");
   plan.name = run.require_string("name");
   if (plan.name.empty() || plan.name.find('/') != std::string::npos) {
@@ -133,6 +138,7 @@ RunPlan plan_run(const core::ConfigTable& root, const fs::path& base) {
       if (const auto z = core::find_atomic_number(*symbol)) all_zs.push_back(*z);
     }
   }
+  plan.audit = plan_audit(potential_table, plan.base_dir, all_zs);
   plan.potential = potentials::make_potential(potential_table, plan.base_dir, all_zs);
   std::set<std::string> missing;
   for (const int z : zs) {
@@ -163,6 +169,21 @@ RunPlan plan_run(const core::ConfigTable& root, const fs::path& base) {
   context.md_temperature = plan.integrator->target_temperature();
   context.timestep = dt;
   plan.cycling = cycling::parse_protocol(root, context);
+  if (plan.audit) {
+    plan.audit_every = steps_of(potential_table.require_table("audit"), "every", plan.audit->settings.every, dt);
+  } else {
+    // until = { audit_force_rmse = ... } reads the audit's checks: without one it never ends.
+    const auto protocol = root.require_table("protocol");
+    std::vector<core::ConfigTable> owners{protocol};
+    for (const auto& step : protocol.table_array("step")) owners.push_back(step);
+    for (const auto& owner : owners) {
+      const auto until = owner.optional_table("until");
+      if (until && until->has("audit_force_rmse")) {
+        throw until->error_at("audit_force_rmse", "'audit_force_rmse' needs an audit of the potential, and there is none",
+                              "add audit = { teacher = \"default\", every = \"2 ps\" } to [potential]");
+      }
+    }
+  }
 
   plan.output_dir = "runs/" + plan.name;
   plan.thermo_every = std::max<std::int64_t>(1, static_cast<std::int64_t>(std::llround(10.0 / dt)));
@@ -315,6 +336,12 @@ int run_run(const ParsedArgs& args, const Context& ctx) {
        << units::format_quantity(plan.integrator->timestep(), Dimension::time) << "\n";
   head << "ion         " << core::symbol(plan.cycling.ion.z) << ", capacity " << plan.cycling.ion.capacity_text << " = "
        << plan.cycling.ion.capacity << " ions\n";
+  if (plan.audit) {
+    head << "audit       against " << plan.audit->teacher->name() << " every "
+         << units::format_quantity(static_cast<double>(plan.audit_every) * plan.integrator->timestep(), Dimension::time)
+         << ", force_rmse_max " << plan.audit->settings.force_rmse_max << " eV/A ("
+         << (plan.audit->settings.stop_on_exceed ? "stop" : "warn") << ")\n";
+  }
   head << "protocol    " << plan.cycling.protocol.cycles << " cycle(s) of " << plan.cycling.protocol.steps.size()
        << " step(s)\n";
   if (args.flag("check")) {
@@ -424,6 +451,19 @@ int run_run(const ParsedArgs& args, const Context& ctx) {
   };
   hooks.checkpoint = write_checkpoint;
   hooks.log = [&](const std::string& line) { say(line); };
+  TeeStream audit_log(ctx.err, log);
+  std::unique_ptr<distill::Audit> audit;
+  if (plan.audit) {
+    audit = std::make_unique<distill::Audit>(std::move(plan.audit->teacher), plan.audit->settings, plan.audit_every,
+                                             files.dir, audit_log, resume ? sim.step() : -1);
+    sim.add_observer(*audit, plan.audit_every);
+    hooks.latest_audit = [&audit]() -> std::optional<std::pair<std::int64_t, double>> {
+      const auto rmse = audit->latest_force_rmse();
+      if (!rmse) return std::nullopt;
+      return std::make_pair(audit->latest_step(), *rmse);
+    };
+    hooks.audit_every = plan.audit_every;
+  }
   cycling::ProtocolRunner runner(sim, plan.cycling, exchanger, ledger, voltages, events, hooks, plan.checkpoint_every);
   runner_view = &runner;
   if (resume) runner.restore(cycling::Cursor::from_text(checkpoint->texts.at(kCursor)));
@@ -507,6 +547,7 @@ int run_run(const ParsedArgs& args, const Context& ctx) {
                       {"potential_energy_eV", last.potential_energy},
                       {"pressure_GPa", last.pressure.trace() / 3.0 * units::eV_per_A3_in_GPa},
                       {"volume_A3", last.volume}};
+  if (audit) summary["audit"] = audit_summary(*audit, sim.integrator().timestep());
   summary["performance"] = {{"wall_time_s", wall},
                             {"threads", omp_get_max_threads()},
                             {"exchange_s", runner.seconds_exchange()},

@@ -110,6 +110,7 @@ Until parse_until(const ConfigTable& t, std::optional<StepType> type, std::size_
   if (const auto events = t.optional_integer("events", Sign::positive)) u.events = *events;
   u.voltage = t.optional_quantity("voltage", Dimension::voltage);
   u.net_rate = t.optional_quantity("net_rate", Dimension::ion_rate, Sign::positive);
+  u.audit_force_rmse = t.optional_quantity("audit_force_rmse", Dimension::force, Sign::positive);
   const auto window = t.optional_quantity("rate_window", Dimension::time, Sign::positive);
   t.reject_unknown_keys();
 
@@ -168,6 +169,8 @@ Until parse_until(const ConfigTable& t, std::optional<StepType> type, std::size_
       if (u.soc) throw never("soc", "a " + kind + " step inserts and removes no ions, so the state of charge does not change", hint);
       if (u.events) throw never("events", "a " + kind + " step inserts and removes no ions", hint);
       if (u.voltage) throw never("voltage", "a " + kind + " step makes no voltage estimate (it tries no insertions or removals)", hint);
+      if (u.audit_force_rmse && *type == StepType::minimize)
+        throw never("audit_force_rmse", "a minimize step runs no MD, so no audit check falls in it", hint);
       if (u.time && *type == StepType::minimize) {
         throw never("time", "a minimization runs no MD time", hint);
       }

@@ -72,7 +72,11 @@ struct Until {
   /// (`net_rate = "1 ion / 20 ps"`).
   std::optional<double> net_rate;
   double rate_window = 10000.0;         ///< fs (`rate_window`, default "10 ps")
-  [[nodiscard]] bool empty() const { return !soc && !time && !events && !voltage && !net_rate; }
+  /// The student's force RMSE against its teacher at an audit check (distill/audit.hpp, eV/Å)
+  /// exceeding this, at a check made during this step (whole protocol: during the run). Needs
+  /// [potential] audit.
+  std::optional<double> audit_force_rmse;
+  [[nodiscard]] bool empty() const { return !soc && !time && !events && !voltage && !net_rate && !audit_force_rmse; }
 };
 
 /// Insertion settings of intercalate and hold steps.

@@ -267,8 +267,19 @@ std::string ProtocolRunner::step_end_reason() const {
       if (rate < *u.net_rate) return "net exchange rate below the threshold";
     }
   }
+  if (u.audit_force_rmse) {
+    if (const auto why = audit_exceeded(*u.audit_force_rmse, cursor_.step_start); !why.empty()) return why;
+  }
   if (s.type == StepType::deintercalate && num_ions() == 0) return "no ions left";
   return {};
+}
+
+std::string ProtocolRunner::audit_exceeded(double threshold, std::int64_t since_step) const {
+  if (!hooks_.latest_audit) return {};
+  const auto latest = hooks_.latest_audit();
+  if (!latest || latest->first < since_step || !(latest->second > threshold)) return {};
+  return "audit force RMSE " + fmt("%.4g", latest->second) + " eV/A above " + fmt("%.4g", threshold) + " eV/A at step " +
+         std::to_string(latest->first);
 }
 
 std::string ProtocolRunner::global_end_reason() const {
@@ -277,6 +288,9 @@ std::string ProtocolRunner::global_end_reason() const {
     return "protocol time limit " + units::format_quantity(*u.time, units::Dimension::time) + " reached";
   }
   if (u.events && cursor_.events_total >= *u.events) return "protocol event limit reached";
+  if (u.audit_force_rmse) {
+    if (const auto why = audit_exceeded(*u.audit_force_rmse, 0); !why.empty()) return "protocol " + why;
+  }
   if (u.soc && cursor_.events_total > 0 && std::abs(state_of_charge() - *u.soc) < 1e-12) {
     return "protocol soc " + fmt("%.3f", *u.soc) + " reached";
   }
@@ -300,6 +314,9 @@ std::int64_t ProtocolRunner::next_stop() const {
     target = std::min(target, cursor_.step_start + steps_of(s.until.rate_window));
   }
   if (checkpoint_every_ > 0) target = std::min(target, (sim_.step() / checkpoint_every_ + 1) * checkpoint_every_);
+  if (hooks_.audit_every > 0 && (s.until.audit_force_rmse || settings_.protocol.end.audit_force_rmse)) {
+    target = std::min(target, (sim_.step() / hooks_.audit_every + 1) * hooks_.audit_every);
+  }
   if (settings_.protocol.end.time) target = std::min(target, steps_of(*settings_.protocol.end.time));
   return std::max(target, sim_.step() + 1);
 }

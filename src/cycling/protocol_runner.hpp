@@ -18,7 +18,9 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "cycling/events_table.hpp"
@@ -78,6 +80,12 @@ struct RunnerHooks {
   std::function<void()> checkpoint;
   /// One line for the log and the terminal.
   std::function<void(const std::string&)> log;
+  /// The latest audit check (distill/audit.hpp) as (step, force RMSE in eV/Å), nullopt before
+  /// the first; unset when the run has no audit. `until = { audit_force_rmse = ... }` reads it.
+  std::function<std::optional<std::pair<std::int64_t, double>>()> latest_audit;
+  /// MD steps between audit checks (0: no audit), so the runner stops at every check while an
+  /// audit_force_rmse condition is active.
+  std::int64_t audit_every = 0;
 };
 
 enum class RunOutcome { finished, interrupted };
@@ -113,6 +121,8 @@ class ProtocolRunner {
   void do_events();
   void record(const ExchangeEvent& event, const std::string& kind);
   [[nodiscard]] std::string step_end_reason() const;
+  /// Why an audit_force_rmse condition is met by a check at or after `since_step` ("" if not).
+  [[nodiscard]] std::string audit_exceeded(double threshold, std::int64_t since_step) const;
   [[nodiscard]] std::string global_end_reason() const;
   [[nodiscard]] std::int64_t next_stop() const;
   void apply_temperature(double kelvin);

@@ -222,6 +222,15 @@ DistillReport run_distill(const DistillSettings& settings, const DistillInputs& 
       const Snapshots snaps = md_snapshots(bases, *teacher, md);
       if (snaps.failed > 0) log << "sampling    " << snaps.failed << " teacher MD runs failed; first: " << snaps.first_failure << "\n";
       all.insert(all.end(), snaps.frames.begin(), snaps.frames.end());
+      for (std::size_t k = 0; k < inputs.included.size(); ++k) {
+        const io::Frame& f = inputs.included[k];
+        const std::string category = category_of(f).empty() ? std::string("audit") : category_of(f);
+        const auto origin = f.info.find("origin");
+        all.push_back(tagged(f.system, category,
+                             origin != f.info.end() && std::holds_alternative<std::string>(origin->second)
+                                 ? std::get<std::string>(origin->second)
+                                 : "included frame " + std::to_string(k)));
+      }
       return all;
     });
     log << "sampling    " << bases.size() << " base configurations, " << frames.size() << " frames in all\n";

@@ -77,6 +77,9 @@ struct DistillInputs {
   TeacherFactory teacher;            ///< empty: train on `labelled`
   std::string teacher_name;          ///< for the summary
   std::vector<io::Frame> labelled;   ///< the user's labelled frames (no teacher)
+  /// Structures added to round 0 as they are ([sampling] include, e.g. an audit's worst frames),
+  /// labelled by the teacher; category from their info, else "audit".
+  std::vector<io::Frame> included;
 };
 
 struct ErrorRow {

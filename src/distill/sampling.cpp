@@ -109,7 +109,8 @@ void check_settings(const SamplingSettings& s) {
 }  // namespace
 
 const std::vector<std::string>& categories() {
-  static const std::vector<std::string> names{"bulk", "lithiated", "defect", "strained", "insertion", "metal"};
+  static const std::vector<std::string> names{"bulk",      "lithiated", "defect", "strained",
+                                              "insertion", "metal",     "audit",  "labelled"};
   return names;
 }
 

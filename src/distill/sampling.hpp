@@ -61,7 +61,8 @@ struct SamplingSettings {
   int metal_repeat = 3;
 };
 
-/// The categories, in the order reports list them.
+/// The categories, in the order reports list them (with "audit" for frames included from an
+/// audit's audit_frames.extxyz and "labelled" for the user's labelled files).
 [[nodiscard]] const std::vector<std::string>& categories();
 
 /// Base configurations of every host (see above). InputError for a host without a periodic

@@ -283,6 +283,21 @@ def test_full_run(root):
     return run
 
 
+def test_audit(root, pristine):
+    """audit.png appears for a run with an audit.csv (and only then: test_full_run)."""
+    run = os.path.join(root, "audited")
+    shutil.copytree(pristine, run)
+    write_csv(os.path.join(run, "audit.csv"),
+              ["step", "time_fs", "atoms", "energy_error_meV_per_atom", "force_rmse_eV_per_A",
+               "force_max_eV_per_A", "stress_rmse_GPa", "exceeded"],
+              [[k * 100, k * 100.0, 36, 0.5 * k, 0.02 * k, 0.05 * k, "" if k == 2 else 0.01, int(k > 3)]
+               for k in range(6)])
+    result = run_script(run)
+    check_clean(result, "audited run")
+    check("audit.png" in written(result), f"audited run: printed {sorted(written(result))}, no audit.png")
+    check_png(os.path.join(run, "plots", "audit.png"), "audited run")
+
+
 def test_damaged_tables(root):
     run = os.path.join(root, "damaged")
     make_run(run, seed=2)
@@ -410,6 +425,7 @@ def main():
     parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="ioncycle-plots-") as root:
         pristine = test_full_run(root)
+        test_audit(root, pristine)
         test_damaged_tables(root)
         test_no_analysis(root)
         test_compare(root, pristine)

@@ -361,7 +361,7 @@ duration = "1 ps"
   CHECK(fs::exists(out + "/log.txt"));
 }
 
-TEST_CASE("the ready-made protocols and the quickstart validate", "[integration][cycling][slow]") {
+TEST_CASE("the ready-made protocols, the quickstart and the distill example validate", "[integration][cycling][slow]") {
   const std::string dir = t::temp_dir("protocols-check");
   for (const char* name : {"examples/quickstart.toml", "protocols/graphite-cycling.toml",
                            "protocols/graphite-stacking-fault.toml", "protocols/graphite-vacancies.toml",
@@ -372,6 +372,12 @@ TEST_CASE("the ready-made protocols and the quickstart validate", "[integration]
     CHECK(r.exit_code == 0);
     CHECK_THAT(r.output, Catch::Contains("is valid"));
   }
+  // The distill example builds its hosts and loads its teacher (SevenNet-0, deployed by set-up).
+  const auto r = t::run_command("cd " + t::shell_quote(dir) + " && " + t::shell_quote(t::ioncycle_binary()) +
+                                " distill --check " + t::shell_quote(t::source_path("examples/distill-li-graphite.toml")));
+  INFO(r.output);
+  CHECK(r.exit_code == 0);
+  CHECK_THAT(r.output, Catch::Contains("hosts       3"));
   CHECK(std::distance(fs::directory_iterator(dir), fs::directory_iterator{}) == 0);
 }
 
@@ -390,4 +396,14 @@ TEST_CASE("run: the protocol's global end condition stops the whole run", "[inte
   const std::string summary = t::read_file(out + "/summary.json");
   CHECK(summary.find("protocol event limit reached") != std::string::npos);
   CHECK(summary.find("\"steps\": 80") != std::string::npos);
+}
+
+TEST_CASE("run: a run file given without a directory (in the working directory) runs", "[integration][cycling]") {
+  const std::string dir = t::temp_dir("run-cwd");
+  (void)cycling_file(dir, kCycle, "[output]\ndirectory = \"run\"\n");
+  const auto r = t::run_command("cd " + t::shell_quote(dir) + " && " + t::shell_quote(t::ioncycle_binary()) +
+                                " run --no-analysis protocol.toml");
+  INFO(r.output);
+  CHECK(r.exit_code == 0);
+  CHECK(fs::exists(dir + "/run/summary.json"));
 }

@@ -1,0 +1,34 @@
+// SPDX-License-Identifier: MIT
+//
+// `audit = { ... }` in the [potential] table of `ioncycle md` and `ioncycle run`
+// (distill/audit.hpp): read it and build its teacher while the configuration is checked, so that
+// a mistake in it stops the run before anything is written, and report it in summary.json.
+#pragma once
+
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/config.hpp"
+#include "distill/audit.hpp"
+#include "potentials/potential.hpp"
+
+namespace ioncycle::cli {
+
+struct AuditPlan {
+  distill::AuditSettings settings;
+  std::unique_ptr<potentials::Potential> teacher;
+};
+
+/// Read `audit` of `potential_table` (call before make_potential, which rejects unknown keys)
+/// and build its teacher for the structure's elements `zs`; nullopt without `audit`. Located
+/// InputErrors for bad keys, a bad teacher spec, or a teacher lacking an element.
+[[nodiscard]] std::optional<AuditPlan> plan_audit(const core::ConfigTable& potential_table, const std::string& base_dir,
+                                                  const std::vector<int>& zs);
+
+/// The "audit" section of summary.json.
+[[nodiscard]] nlohmann::json audit_summary(const distill::Audit& audit, double timestep_fs);
+
+}  // namespace ioncycle::cli
