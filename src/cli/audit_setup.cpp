@@ -3,6 +3,8 @@
 
 #include "core/elements.hpp"
 #include "core/error.hpp"
+#include "core/strings.hpp"
+#include "core/units.hpp"
 #include "potentials/potential_spec.hpp"
 
 namespace ioncycle::cli {
@@ -27,6 +29,13 @@ std::optional<AuditPlan> plan_audit(const core::ConfigTable& potential_table, co
     }
   }
   return plan;
+}
+
+std::string audit_line(const AuditPlan& plan, std::int64_t every_steps, double timestep_fs) {
+  return "audit       against " + plan.teacher->name() + " every " +
+         units::format_quantity(static_cast<double>(every_steps) * timestep_fs, units::Dimension::time) +
+         ", force_rmse_max " + core::format_double(plan.settings.force_rmse_max) + " eV/A (" +
+         (plan.settings.stop_on_exceed ? "stop" : "warn") + ")\n";
 }
 
 nlohmann::json audit_summary(const distill::Audit& audit, double timestep_fs) {

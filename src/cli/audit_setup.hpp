@@ -28,6 +28,9 @@ struct AuditPlan {
 [[nodiscard]] std::optional<AuditPlan> plan_audit(const core::ConfigTable& potential_table, const std::string& base_dir,
                                                   const std::vector<int>& zs);
 
+/// "audit       against lj every 40 fs, force_rmse_max 0.15 eV/A (warn)" for the run's head.
+[[nodiscard]] std::string audit_line(const AuditPlan& plan, std::int64_t every_steps, double timestep_fs);
+
 /// The "audit" section of summary.json.
 [[nodiscard]] nlohmann::json audit_summary(const distill::Audit& audit, double timestep_fs);
 

@@ -212,12 +212,7 @@ int run_md(const ParsedArgs& args, const Context& ctx) {
   head << "integrator  " << plan.integrator->name() << ", dt = " << units::format_quantity(plan.integrator->timestep(), Dimension::time)
        << ", " << plan.num_steps << " steps ("
        << units::format_quantity(static_cast<double>(plan.num_steps) * plan.integrator->timestep(), Dimension::time) << ")\n";
-  if (plan.audit) {
-    head << "audit       against " << plan.audit->teacher->name() << " every "
-         << units::format_quantity(static_cast<double>(plan.audit_every) * plan.integrator->timestep(), Dimension::time)
-         << ", force_rmse_max " << plan.audit->settings.force_rmse_max << " eV/A ("
-         << (plan.audit->settings.stop_on_exceed ? "stop" : "warn") << ")\n";
-  }
+  if (plan.audit) head << audit_line(*plan.audit, plan.audit_every, plan.integrator->timestep());
   if (args.flag("check")) {
     ctx.out << head.str() << "ok: " << toml_path << " is valid\n";
     return 0;

@@ -336,12 +336,7 @@ int run_run(const ParsedArgs& args, const Context& ctx) {
        << units::format_quantity(plan.integrator->timestep(), Dimension::time) << "\n";
   head << "ion         " << core::symbol(plan.cycling.ion.z) << ", capacity " << plan.cycling.ion.capacity_text << " = "
        << plan.cycling.ion.capacity << " ions\n";
-  if (plan.audit) {
-    head << "audit       against " << plan.audit->teacher->name() << " every "
-         << units::format_quantity(static_cast<double>(plan.audit_every) * plan.integrator->timestep(), Dimension::time)
-         << ", force_rmse_max " << plan.audit->settings.force_rmse_max << " eV/A ("
-         << (plan.audit->settings.stop_on_exceed ? "stop" : "warn") << ")\n";
-  }
+  if (plan.audit) head << audit_line(*plan.audit, plan.audit_every, plan.integrator->timestep());
   head << "protocol    " << plan.cycling.protocol.cycles << " cycle(s) of " << plan.cycling.protocol.steps.size()
        << " step(s)\n";
   if (args.flag("check")) {

@@ -18,6 +18,7 @@
 #include <set>
 #include <thread>
 
+#include "graphite_lj.hpp"
 #include "io/structure_io.hpp"
 #include "testing.hpp"
 
@@ -26,27 +27,12 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// The LJ graphite potential as a [teacher] table.
-const char* kTeacher = R"(
-[teacher]
-type = "lj"
-shift = true
-[[teacher.pair]]
-elements = ["C", "C"]
-epsilon = "0.3 eV"
-sigma = "1.265 A"
-cutoff = "1.9 A"
-[[teacher.pair]]
-elements = ["Li", "C"]
-epsilon = "0.02 eV"
-sigma = "1.7 A"
-cutoff = "5 A"
-[[teacher.pair]]
-elements = ["Li", "Li"]
-epsilon = "0.01 eV"
-sigma = "2.2 A"
-cutoff = "5 A"
-)";
+// The LJ graphite potential of the run tests as a [teacher] table.
+std::string teacher_table() {
+  std::string t = ioncycle::testing::kGraphiteLjPotential;
+  for (std::size_t at = t.find("potential"); at != std::string::npos; at = t.find("potential", at)) t.replace(at, 9, "teacher");
+  return t;
+}
 
 const char* kRest = R"(
 [distill]
@@ -83,7 +69,7 @@ md_frames = 4
 
 std::string write_spec(const std::string& dir, const std::string& extra = {}) {
   const std::string path = dir + "/spec.toml";
-  std::ofstream(path) << kTeacher << kRest << extra;
+  std::ofstream(path) << teacher_table() << kRest << extra;
   return path;
 }
 
