@@ -17,10 +17,12 @@
 #include "core/config.hpp"
 #include "core/elements.hpp"
 #include "core/error.hpp"
+#include "cycling/capacity.hpp"
 #include "distill/distill_run.hpp"
 #include "io/atomic_file.hpp"
 #include "io/structure_io.hpp"
 #include "potentials/potential_factory.hpp"
+#include "potentials/potential_spec.hpp"
 
 namespace ioncycle::cli {
 
@@ -72,7 +74,11 @@ std::vector<io::Frame> read_included(const core::ConfigTable& t, const fs::path&
 }
 
 void read_sampling(const core::ConfigTable& t, distill::SamplingSettings& s) {
-  s.ion_z = core::atomic_number(t.string_or("ion", "Li"));
+  try {
+    s.ion_z = core::atomic_number(t.string_or("ion", "Li"));
+  } catch (const InputError& e) {
+    throw t.error_at("ion", e.message(), e.hint().empty() ? "an element symbol, e.g. \"Li\" or \"Na\"" : e.hint());
+  }
   s.capacity = t.string_or("capacity", s.capacity);
   if (t.has("ion_fractions")) s.ion_fractions = t.require_number_array("ion_fractions");
   for (const double x : s.ion_fractions) {
@@ -152,8 +158,8 @@ void read_training(const core::ConfigTable& t, distill::NepHyperparameters& h) {
 void read_active_learning(const core::ConfigTable& t, distill::ActiveLearningSettings& a) {
   a.rounds = count_int(t, "rounds", a.rounds);
   a.md.temperatures = quantity_array(t, "temperatures", Dimension::temperature, a.md.temperatures);
-  a.md.steps = count_int(t, "md_steps", a.md.steps);
-  a.md.frames = count_int(t, "md_frames", a.md.frames);
+  a.md.steps = positive_int(t, "md_steps", a.md.steps);
+  a.md.frames = positive_int(t, "md_frames", a.md.frames);
   a.md.timestep = t.quantity_or("md_timestep", Dimension::time, "1 fs", core::Sign::positive);
   a.select_force_rmse = t.quantity_or("select_force_rmse", Dimension::force, "0.08 eV/A", core::Sign::non_negative);
   a.max_selected = positive_int(t, "max_selected", a.max_selected);
@@ -168,15 +174,30 @@ void read_targets(const core::ConfigTable& t, distill::Targets& g) {
 }
 
 // D3 is never learned: the student learns the teacher without it, and a run adds D3 at run time.
-void refuse_d3(const core::ConfigTable& teacher) {
+// A spec string ("default" is SevenNet-0 + D3) is checked term by term.
+void refuse_d3(const core::ConfigTable& teacher, const std::string& base_dir) {
+  const auto refuse = [](const core::ConfigTable& t, const std::string& key) {
+    return t.error_at(key, "the teacher contains D3, which a student never learns",
+                      "give the MLIP alone (e.g. type = \"sevennet\", model = \"default\") and add D3 to the "
+                      "student's [potential] in the run");
+  };
   const std::string type = teacher.string_or("type", "");
-  if (type == "d3") throw teacher.error_at("type", "the teacher is D3 alone", "give the MLIP; D3 is added at run time");
+  if (type == "d3") throw refuse(teacher, "type");
   if (type == "sum") {
-    for (const auto& term : teacher.table_array("term")) {
-      if (term.string_or("type", "") == "d3") {
-        throw term.error_at("type", "the teacher contains D3, which a student never learns",
-                            "remove the D3 term here and add it to the student's [potential] in the run");
-      }
+    for (const auto& term : teacher.table_array("term")) refuse_d3(term, base_dir);
+    return;
+  }
+  if (!type.empty()) return;
+  for (const char* key : {"spec", "model"}) {
+    if (!teacher.has(key)) continue;
+    const std::string text = teacher.require_string(key);
+    if (std::string(key) == "model" && text != "default") continue;  // a model file: one term
+    potentials::SpecContext context;
+    context.base_dir = base_dir;
+    context.where = teacher.location_of(key);
+    context.quoted = true;
+    for (const auto& term : potentials::parse_spec(text, context)) {
+      if (term.kind == "d3" || term.kind == "default") throw refuse(teacher, key);
     }
   }
 }
@@ -220,7 +241,11 @@ Plan plan_distill(const core::ConfigTable& root, const std::string& toml_path) {
       if (!fs::exists(p)) throw teacher_table->error_at("files", "no such file: " + p, "paths are relative to the spec");
       auto frames = io::read_frames(p);
       for (std::size_t k = 0; k < frames.size(); ++k) {
-        if (!frames[k].info.contains("energy") || !frames[k].has_forces) {
+        auto energy = frames[k].info.find("energy");
+        if (energy != frames[k].info.end() && std::holds_alternative<std::int64_t>(energy->second)) {
+          energy->second = static_cast<double>(std::get<std::int64_t>(energy->second));  // "energy=-100"
+        }
+        if (energy == frames[k].info.end() || !std::holds_alternative<double>(energy->second) || !frames[k].has_forces) {
           throw teacher_table->error_at("files", p + ", frame " + std::to_string(k) + ": no energy or no forces",
                                         "labelled frames carry energy= and a forces column (as ASE writes them)");
         }
@@ -255,6 +280,24 @@ Plan plan_distill(const core::ConfigTable& root, const std::string& toml_path) {
     }
     plan.inputs.hosts.push_back(std::move(loaded.frame));
   }
+  // The capacity formula must fit every host (checked here, located, before anything is written).
+  for (const auto& host : plan.inputs.hosts) {
+    core::System empty = host.system;
+    std::vector<core::AtomId> ions;
+    for (std::size_t i = 0; i < empty.num_atoms(); ++i) {
+      if (empty.atomic_numbers()[i] == plan.settings.sampling.ion_z) ions.push_back(empty.ids()[i]);
+    }
+    empty.remove_atoms(ions);
+    try {
+      (void)cycling::capacity_ions(plan.settings.sampling.capacity, empty, plan.settings.sampling.ion_z);
+    } catch (const InputError& e) {
+      const auto sampling = root.optional_table("sampling");
+      if (sampling && sampling->has("capacity"))
+        throw sampling->error_at("capacity", e.message(), "e.g. \"LiC6\" for graphite, \"LiMO2\" for layered oxides");
+      throw InputError(root.location(), "[sampling] capacity (default \"LiC6\"): " + e.message(),
+                       "set [sampling] capacity for this host, e.g. \"LiMO2\" for layered oxides");
+    }
+  }
   for (const auto& f : plan.inputs.included) {
     for (const int z : f.system.atomic_numbers()) {
       if (std::find(zs.begin(), zs.end(), z) == zs.end()) zs.push_back(z);
@@ -262,7 +305,7 @@ Plan plan_distill(const core::ConfigTable& root, const std::string& toml_path) {
   }
   const core::ConfigTable teacher =
       teacher_table ? *teacher_table : core::ConfigTable::parse_string("type = \"model\"\nmodel = \"default\"\n", "default teacher");
-  refuse_d3(teacher);
+  refuse_d3(teacher, base.string());
   // Build one now so that every mistake in [teacher] shows before anything is written.
   auto probe = potentials::make_potential(teacher, base.string(), zs);
   for (const int z : zs) {

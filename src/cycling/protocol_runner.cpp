@@ -277,7 +277,10 @@ std::string ProtocolRunner::step_end_reason() const {
 std::string ProtocolRunner::audit_exceeded(double threshold, std::int64_t since_step) const {
   if (!hooks_.latest_audit) return {};
   const auto latest = hooks_.latest_audit();
-  if (!latest || latest->first < since_step || !(latest->second > threshold)) return {};
+  // A check made at the step a protocol step starts on belongs to the step before (it ran at the
+  // end of that step's last MD chunk), except at step 0, where it is the run's first check.
+  if (!latest || latest->first < since_step || (latest->first == since_step && since_step > 0)) return {};
+  if (latest->second <= threshold) return {};  // NaN exceeds, as in the audit's own rows
   return "audit force RMSE " + fmt("%.4g", latest->second) + " eV/A above " + fmt("%.4g", threshold) + " eV/A at step " +
          std::to_string(latest->first);
 }

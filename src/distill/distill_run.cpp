@@ -313,6 +313,10 @@ DistillReport run_distill(const DistillSettings& settings, const DistillInputs& 
       if (!labelled.empty()) on_md = label_errors(student, labelled, &per_frame);
     }
     if (!labelled.empty()) log << "student md  model " << round << " on its own MD: " << describe(on_md) << "\n";
+    if (labelled.empty()) {
+      report.stop_reason = "the student's MD gave no frame to check (every trajectory failed at once: see log.txt)";
+      break;
+    }
     if (!labelled.empty() && meets(on_md, settings.targets)) {
       report.converged = true;
       report.stop_reason = "the student's errors on its own MD frames meet the targets";
@@ -331,12 +335,16 @@ DistillReport run_distill(const DistillSettings& settings, const DistillInputs& 
               [&](std::size_t a, std::size_t b) { return per_frame[a].force_rmse > per_frame[b].force_rmse; });
     if (order.size() > static_cast<std::size_t>(settings.active.max_selected)) order.resize(settings.active.max_selected);
     if (order.empty()) {
-      report.stop_reason = "no student-MD frame above select_force_rmse; the energy or stress target is missed";
+      report.stop_reason = "the targets are missed, but no student-MD frame has a force RMSE above select_force_rmse to add";
       break;
     }
     std::vector<io::Frame> chosen;
     for (const auto i : order) chosen.push_back(labelled[i]);
     keep_trainable(chosen);
+    if (chosen.empty()) {
+      report.stop_reason = "every selected student-MD frame has a teacher force above max_label_force (atoms too close)";
+      break;
+    }
     selected_per_round.push_back(static_cast<int>(chosen.size()));
     log << "selected    round " << round + 1 << ": " << chosen.size() << " of " << labelled.size() << " frames\n";
     training.insert(training.end(), chosen.begin(), chosen.end());

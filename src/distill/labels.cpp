@@ -203,7 +203,7 @@ LabelSummary label_frames(std::span<const io::Frame> frames, const TeacherFactor
         throw InputError("the label journal '" + path + "' holds frame " + std::to_string(index) +
                              " of another set of structures (" +
                              (!in_range ? std::to_string(frames.size()) + " structures to label"
-                                        : "config_hash " + (hash == nullptr ? std::string("missing") : *hash) +
+                                        : "config_hash " + (hash == nullptr ? std::string("missing or not a sha256:... string") : *hash) +
                                               ", the structure's " + hashes[static_cast<std::size_t>(index)]) +
                              ")",
                          "the structures to label changed since the journal was written: label into a new "

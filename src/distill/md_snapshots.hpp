@@ -23,7 +23,10 @@ struct SnapshotSettings {
   std::vector<double> temperatures{300.0};  ///< K
   int steps = 200;                           ///< per start frame and temperature
   double timestep = 1.0;                     ///< fs
-  int frames = 4;                            ///< snapshots per trajectory, evenly spaced, the last at the end
+  /// Snapshots per trajectory, one every max(1, steps / frames) steps: the trajectory runs that
+  /// interval times `frames` steps (`steps` rounded down to a multiple of `frames`, at least
+  /// `frames`).
+  int frames = 4;
   std::uint64_t seed = 1;
 };
 

@@ -141,18 +141,25 @@ std::vector<io::Frame> base_configurations(const std::vector<io::Frame>& hosts, 
     (void)layer_normal(host.system.cell());
     const std::size_t given_ions = count_ions(host.system, s.ion_z);
     out.push_back(tagged(host.system, content_category(host, host.system, s.ion_z), name + " as given"));
-    const core::System empty = without_ions(host.system, s.ion_z);
-    const double capacity = cycling::capacity_ions(s.capacity, empty, s.ion_z);
+    const core::System stripped = without_ions(host.system, s.ion_z);
+    const double capacity = cycling::capacity_ions(s.capacity, stripped, s.ion_z);
+    // A lithiated host (a built LiC6) is already expanded by its own content: the stretches are
+    // relative to that, so that every content gets the same spacing whatever the host held.
+    const double given_x = std::min(1.0, static_cast<double>(given_ions) / capacity);
+    const double given_stretch = 1.0 + s.expansion_at_full * given_x;
     for (const double x : s.ion_fractions) {
       const auto count = static_cast<std::size_t>(std::lround(x * capacity));
       if (count == 0) {
-        if (given_ions > 0) out.push_back(tagged(empty, content_category(host, empty, s.ion_z), name + ", ions removed"));
+        if (given_ions > 0) {
+          const core::System empty = stretched_normal(stripped, 1.0 / given_stretch);
+          out.push_back(tagged(empty, content_category(host, empty, s.ion_z), name + ", ions removed"));
+        }
         continue;
       }
       for (const auto& arrangement : s.arrangements) {
         const bool staged = arrangement == "staged";
         if (staged && x > 0.5) continue;
-        core::System sys = stretched_normal(empty, 1.0 + s.expansion_at_full * x);
+        core::System sys = stretched_normal(stripped, (1.0 + s.expansion_at_full * x) / given_stretch);
         const std::size_t placed = place_ions(sys, count, staged, s, rng);
         std::string origin = name + ", x = " + std::to_string(x).substr(0, 4) + " " + arrangement;
         if (placed < count) origin += " (" + std::to_string(placed) + " of " + std::to_string(count) + " ions fit)";

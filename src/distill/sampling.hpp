@@ -12,7 +12,8 @@
 //     gallery only, the stage-2 arrangement; for x ≤ 0.5, since stage 2 holds half the ions).
 //     Ions go to random gallery points (cycling/insertion_sites.hpp) at least `min_distance` from
 //     host atoms and `ion_spacing` from other ions; the layer normal is first stretched by
-//     `expansion_at_full` × x (graphite's galleries open by ~10 % from C to LiC6).
+//     `expansion_at_full` × x (graphite's galleries open by ~10 % from C to LiC6), relative to
+//     the stretch of the host's own content (a built LiC6 is already open).
 // Perturbed copies of every base configuration:
 //   - "strained": `strained` random symmetric strains with components in ±`strain_max`, and the
 //     layer normal scaled by each factor of `layer_scales` (separated and compressed layers);

@@ -141,6 +141,21 @@ TEST_CASE("a protocol step ends on until = { audit_force_rmse }, and the conditi
     CHECK(rows[1][0] == "50");
   }
   {
+    // Two such steps: the check that ended the first (at its last step) does not end the second
+    // at once; the second ends at the next check.
+    const auto r = t::run_command(
+        run + write("audit = { teacher = \"lj:epsilon=0.33 eV,sigma=1.265 A,cutoff=1.9 A\", every = \"50 fs\" }",
+                    "until = { time = \"200 fs\", audit_force_rmse = \"1 meV/A\" }\n[[protocol.step]]\ntype = \"rest\"\n"
+                    "until = { time = \"200 fs\", audit_force_rmse = \"1 meV/A\" }"));
+    INFO(r.output);
+    REQUIRE(r.exit_code == 0);
+    const auto summary = nlohmann::json::parse(t::read_file(dir + "/run/summary.json"));
+    REQUIRE(summary["protocol_steps"].size() == 2);
+    CHECK(summary["protocol_steps"][0]["end_ps"].get<double>() == Approx(0.05));
+    CHECK(summary["protocol_steps"][1]["start_ps"].get<double>() == Approx(0.05));
+    CHECK(summary["protocol_steps"][1]["end_ps"].get<double>() == Approx(0.10));
+  }
+  {
     // The same C–C pair as the student (no Li in the host): the audit reads zero and the rest
     // step runs its whole duration.
     const auto r = t::run_command(

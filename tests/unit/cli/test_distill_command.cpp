@@ -257,6 +257,31 @@ TEST_CASE("distill spec mistakes are located errors that leave nothing behind", 
   CHECK(d3.output.find("D3") != std::string::npos);
   CHECK(d3.output.find("d3.toml:") != std::string::npos);
   CHECK_FALSE(fs::exists(dir + "/out"));
+  // D3 inside a spec string, and model = "default" without a type (the default spec, SevenNet-0
+  // + D3): refused before any model is loaded.
+  for (const char* teacher : {"spec = \"sevennet+d3\"", "model = \"default\""}) {
+    const std::string spec = dir + "/d3spec.toml";
+    std::ofstream(spec) << "[teacher]\n" << teacher << "\n[structure]\nbuilder = \"graphite\"\n";
+    const auto r = distill(spec, dir + "/out");
+    INFO(r.output);
+    CHECK(r.exit_code == 2);
+    CHECK(r.output.find("d3spec.toml:2:") != std::string::npos);
+    CHECK(r.output.find("never learns") != std::string::npos);
+    CHECK_FALSE(fs::exists(dir + "/out"));
+  }
+  // A capacity formula that does not fit the host, located at its key.
+  {
+    const std::string spec = write_spec(dir, "");
+    std::string text = t::read_file(spec);
+    text.replace(text.find("[sampling]\n"), 11, "[sampling]\ncapacity = \"LiCoO2\"\n");
+    std::ofstream(spec) << text;
+    const auto r = distill(spec, dir + "/out");
+    INFO(r.output);
+    CHECK(r.exit_code == 2);
+    CHECK(r.output.find("spec.toml:") != std::string::npos);
+    CHECK(r.output.find("Co") != std::string::npos);
+    CHECK_FALSE(fs::exists(dir + "/out"));
+  }
   // Active learning without a teacher potential.
   const std::string files_spec = dir + "/files.toml";
   std::ofstream(dir + "/f.extxyz") << "1\nenergy=-1.0 Properties=species:S:1:pos:R:3:forces:R:3 pbc=\"F F F\"\n"

@@ -96,6 +96,30 @@ TEST_CASE("base configurations hold round(x * capacity) ions, staged ones in eve
   }
 }
 
+TEST_CASE("a lithiated host is stretched relative to its own content", "[unit][distill]") {
+  ioncycle::defects::GraphiteParams p;
+  p.repeat_a = 3;
+  p.repeat_b = 3;
+  p.num_layers = 1;
+  p.phase = ioncycle::defects::GraphitePhase::lic6;  // AαAα, galleries 3.70 A
+  p.stacking = "AA";
+  ioncycle::io::Frame host;
+  host.system = ioncycle::defects::build_graphite(p);
+  const double c_lic6 = host.system.cell().lengths()[2];
+  d::SamplingSettings s;
+  s.ion_fractions = {0.0, 1.0};
+  s.arrangements = {"random"};
+  s.ion_spacing = 2.4;
+  Rng rng(3);
+  const auto bases = d::base_configurations({host}, s, rng);
+  REQUIRE(bases.size() == 3);  // as given, ions removed, x = 1 random
+  CHECK(bases[0].system.cell().lengths()[2] == Approx(c_lic6));
+  CHECK(bases[1].system.cell().lengths()[2] == Approx(c_lic6 / 1.10));  // back to the empty host
+  CHECK(bases[2].system.cell().lengths()[2] == Approx(c_lic6));         // full again: LiC6's own c
+  CHECK(count_z(bases[1].system, 3) == 0);
+  CHECK(count_z(bases[2].system, 3) == count_z(host.system, 3));
+}
+
 TEST_CASE("perturbed configurations: strains, layer scans, rattles, one ion in and out, the bcc metal",
           "[unit][distill]") {
   const auto host = graphite_host(3);
