@@ -369,6 +369,7 @@ int run_distill(const ParsedArgs& args, const Context& ctx) {
   io::write_file_atomically(spec_copy, [&](std::ostream& o) { o << spec_text; });
   std::ofstream log_file(out + "/log.txt", std::ios::app);
   TeeStream log(ctx.out, log_file);
+  log << std::unitbuf;  // a distill takes hours: every line reaches the terminal and log.txt at once
   log << "distill     " << toml_path << " -> " << out << "\nteacher     " << plan.teacher_description << "\n";
   const auto report = distill::run_distill(plan.settings, plan.inputs, log);
   for (const auto& r : report.rows) {
