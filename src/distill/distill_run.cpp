@@ -399,6 +399,43 @@ DistillReport run_distill(const DistillSettings& settings, const DistillInputs& 
                           {"batch", hyper.batch},
                           {"epochs", hyper.epochs},
                           {"lambda", {hyper.lambda_e, hyper.lambda_f, hyper.lambda_v}}};
+  // The settings as resolved (every default filled in), next to input.toml as written.
+  const SamplingSettings& sp = settings.sampling;
+  j["settings"] = {
+      {"seed", settings.seed},
+      {"workers", settings.workers},
+      {"test_fraction", settings.test_fraction},
+      {"max_label_force_eV_per_A", settings.max_label_force},
+      {"sampling",
+       {{"ion", std::string(core::symbol(sp.ion_z))},
+        {"capacity", sp.capacity},
+        {"ion_fractions", sp.ion_fractions},
+        {"arrangements", sp.arrangements},
+        {"expansion_at_full", sp.expansion_at_full},
+        {"min_distance_A", sp.min_distance},
+        {"ion_spacing_A", sp.ion_spacing},
+        {"temperatures_K", sp.temperatures},
+        {"md_steps", sp.md_steps},
+        {"md_timestep_fs", sp.md_timestep},
+        {"md_frames", sp.md_frames},
+        {"strained", sp.strained},
+        {"strain_max", sp.strain_max},
+        {"layer_scales", sp.layer_scales},
+        {"rattled", sp.rattled},
+        {"rattle_sigma_A", sp.rattle_sigma},
+        {"insertions", sp.insertions},
+        {"removals", sp.removals},
+        {"reference_metal", sp.reference_metal},
+        {"metal_repeat", sp.metal_repeat},
+        {"included_frames", inputs.included.size()}}},
+      {"active_learning",
+       {{"rounds", settings.active.rounds},
+        {"temperatures_K", settings.active.md.temperatures},
+        {"md_steps", settings.active.md.steps},
+        {"md_timestep_fs", settings.active.md.timestep},
+        {"md_frames", settings.active.md.frames},
+        {"select_force_rmse_eV_per_A", settings.active.select_force_rmse},
+        {"max_selected", settings.active.max_selected}}}};
   nlohmann::json summary;
   summary["ioncycle_version"] = IONCYCLE_VERSION;
   summary["distill"] = j;

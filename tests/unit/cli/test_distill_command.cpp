@@ -169,6 +169,10 @@ TEST_CASE("a tiny distill killed while training resumes without repeating a labe
     CHECK(summary["final_round"].get<int>() == 1);
     CHECK(summary["frames"]["selected_per_round"].size() == 1);
     for (const auto& f : training) CHECK(f.info.contains("category"));
+    // Resolved settings: what the spec gave and the defaults it left out.
+    CHECK(summary["settings"]["sampling"]["ion_fractions"].size() == 3);
+    CHECK(summary["settings"]["sampling"]["strain_max"].get<double>() == Approx(0.03));
+    CHECK(summary["settings"]["active_learning"]["rounds"] == 1);
   }
 
   {  // the student has learned the teacher on held-out frames
