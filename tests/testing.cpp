@@ -55,6 +55,34 @@ std::vector<std::string> csv_cells(const std::string& line) {
   return out;
 }
 
+std::vector<std::vector<std::string>> csv_rows(const std::string& path) {
+  std::vector<std::vector<std::string>> out;
+  const auto lines = lines_of(read_file(path));
+  for (std::size_t k = 1; k < lines.size(); ++k) {
+    if (!lines[k].empty()) out.push_back(csv_cells(lines[k]));
+  }
+  return out;
+}
+
+core::System fcc_argon() {
+  const double a = 5.26;
+  core::System sys(core::Cell::orthorhombic(3 * a, 3 * a, 3 * a));
+  const double basis[4][3] = {{0, 0, 0}, {0.5, 0.5, 0}, {0.5, 0, 0.5}, {0, 0.5, 0.5}};
+  for (int i = 0; i < 3; ++i) {
+    for (int j = 0; j < 3; ++j) {
+      for (int k = 0; k < 3; ++k) {
+        for (const auto& b : basis) {
+          core::AtomSpec atom;
+          atom.z = 18;
+          atom.position = {(i + b[0]) * a, (j + b[1]) * a, (k + b[2]) * a};
+          sys.add_atom(atom);
+        }
+      }
+    }
+  }
+  return sys;
+}
+
 std::string shell_quote(const std::string& s) {
   std::string q = "'";
   for (const char c : s) {

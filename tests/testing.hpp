@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "core/system.hpp"
+
 namespace ioncycle::testing {
 
 /// tests/data/<name>
@@ -28,6 +30,11 @@ struct CommandResult {
 [[nodiscard]] std::vector<std::string> lines_of(const std::string& text);
 /// The comma-separated cells of one CSV line (unquoted tables, as the tests' own).
 [[nodiscard]] std::vector<std::string> csv_cells(const std::string& line);
+/// The data rows of a CSV file (header and empty lines skipped), each as its cells.
+[[nodiscard]] std::vector<std::vector<std::string>> csv_rows(const std::string& path);
+/// fcc argon, 3x3x3 conventional cells (108 atoms) at a = 5.26 Å (near its 0 K minimum with
+/// σ = 3.405 Å), periodic, at rest: every force is zero by symmetry.
+[[nodiscard]] core::System fcc_argon();
 /// Quote a string for /bin/sh.
 [[nodiscard]] std::string shell_quote(const std::string& s);
 /// Path of the ioncycle executable built with the tests.

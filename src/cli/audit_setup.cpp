@@ -31,11 +31,21 @@ std::optional<AuditPlan> plan_audit(const core::ConfigTable& potential_table, co
   return plan;
 }
 
-std::string audit_line(const AuditPlan& plan, std::int64_t every_steps, double timestep_fs) {
+std::string audit_line(const AuditPlan& plan, double timestep_fs) {
   return "audit       against " + plan.teacher->name() + " every " +
-         units::format_quantity(static_cast<double>(every_steps) * timestep_fs, units::Dimension::time) +
+         units::format_quantity(static_cast<double>(plan.every_steps) * timestep_fs, units::Dimension::time) +
          ", force_rmse_max " + core::format_double(plan.settings.force_rmse_max) + " eV/A (" +
          (plan.settings.stop_on_exceed ? "stop" : "warn") + ")\n";
+}
+
+std::unique_ptr<distill::Audit> attach_audit(std::optional<AuditPlan>& plan, md::Simulation& sim,
+                                             potentials::Potential& student, const std::string& directory,
+                                             std::ostream& log, std::int64_t resume_step) {
+  if (!plan) return nullptr;
+  auto audit = std::make_unique<distill::Audit>(student, std::move(plan->teacher), plan->settings, plan->every_steps,
+                                                directory, log, resume_step);
+  sim.add_observer(*audit, plan->every_steps);
+  return audit;
 }
 
 nlohmann::json audit_summary(const distill::Audit& audit, double timestep_fs) {

@@ -17,7 +17,6 @@
 #include "core/config.hpp"
 #include "core/elements.hpp"
 #include "core/error.hpp"
-#include "cycling/capacity.hpp"
 #include "distill/distill_run.hpp"
 #include "io/atomic_file.hpp"
 #include "io/structure_io.hpp"
@@ -282,14 +281,8 @@ Plan plan_distill(const core::ConfigTable& root, const std::string& toml_path) {
   }
   // The capacity formula must fit every host (checked here, located, before anything is written).
   for (const auto& host : plan.inputs.hosts) {
-    core::System empty = host.system;
-    std::vector<core::AtomId> ions;
-    for (std::size_t i = 0; i < empty.num_atoms(); ++i) {
-      if (empty.atomic_numbers()[i] == plan.settings.sampling.ion_z) ions.push_back(empty.ids()[i]);
-    }
-    empty.remove_atoms(ions);
     try {
-      (void)cycling::capacity_ions(plan.settings.sampling.capacity, empty, plan.settings.sampling.ion_z);
+      (void)distill::host_capacity(host.system, plan.settings.sampling);
     } catch (const InputError& e) {
       const auto sampling = root.optional_table("sampling");
       if (sampling && sampling->has("capacity"))
@@ -331,7 +324,7 @@ CommandSpec distill_spec() {
           "extxyz), [structure] or [[structure]] hosts, and optionally [distill], [sampling], [training],\n"
           "[active_learning], [targets] and [output]; see docs/distill.md. The output directory ([output]\n"
           "directory, default runs/<distill.name>) receives nep.txt, summary.json, errors.csv, parity\n"
-          "tables and plots, training.extxyz, test.extxyz and work/. Calling the command again with the\n"
+          "tables and plots, training.extxyz, test.extxyz and stages/. Calling the command again with the\n"
           "same spec resumes: no label and no finished training is repeated.",
           {{"check", "", "validate the spec and build the hosts and the teacher, then exit"},
            {"output", "DIR", "output directory (overrides [output] directory)"},

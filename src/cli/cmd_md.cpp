@@ -56,7 +56,6 @@ struct MdPlan {
   std::string structure_label;  // "path (format)"
   std::unique_ptr<potentials::Potential> potential;
   std::optional<AuditPlan> audit;  // [potential] audit
-  std::int64_t audit_every = 0;    // in MD steps
   std::unique_ptr<md::Integrator> integrator;
   std::unique_ptr<md::FireMinimizer> minimizer;  // [minimize]: relax before the MD
   double skin = 1.0;
@@ -116,7 +115,7 @@ MdPlan plan_md(const core::ConfigTable& root, const std::string& toml_path) {
   plan.integrator = md::make_integrator(md_table, static_cast<std::uint64_t>(plan.seed));
   md_table.reject_unknown_keys();
   const double dt = plan.integrator->timestep();
-  if (plan.audit) plan.audit_every = steps_of(potential.require_table("audit"), "every", plan.audit->settings.every, dt);
+  if (plan.audit) plan.audit->every_steps = steps_of(potential.require_table("audit"), "every", plan.audit->settings.every, dt);
   plan.num_steps = steps ? *steps : (*duration == 0.0 ? 0 : steps_of(md_table, "duration", *duration, dt));
 
   plan.output_dir = "runs/" + plan.name;
@@ -212,7 +211,7 @@ int run_md(const ParsedArgs& args, const Context& ctx) {
   head << "integrator  " << plan.integrator->name() << ", dt = " << units::format_quantity(plan.integrator->timestep(), Dimension::time)
        << ", " << plan.num_steps << " steps ("
        << units::format_quantity(static_cast<double>(plan.num_steps) * plan.integrator->timestep(), Dimension::time) << ")\n";
-  if (plan.audit) head << audit_line(*plan.audit, plan.audit_every, plan.integrator->timestep());
+  if (plan.audit) head << audit_line(*plan.audit, plan.integrator->timestep());
   if (args.flag("check")) {
     ctx.out << head.str() << "ok: " << toml_path << " is valid\n";
     return 0;
@@ -246,12 +245,7 @@ int run_md(const ParsedArgs& args, const Context& ctx) {
     sim.add_observer(*trajectory, plan.trajectory_every);
   }
   TeeStream audit_log(ctx.err, log);
-  std::unique_ptr<distill::Audit> audit;
-  if (plan.audit) {
-    audit = std::make_unique<distill::Audit>(std::move(plan.audit->teacher), plan.audit->settings, plan.audit_every,
-                                             dir.path(), audit_log);
-    sim.add_observer(*audit, plan.audit_every);
-  }
+  const auto audit = attach_audit(plan.audit, sim, *plan.potential, dir.path(), audit_log);
   // Set up (first neighbor list and forces) before the clock starts, so the reported speed is
   // that of the MD loop, like LAMMPS' "Loop time".
   (void)sim.sample();

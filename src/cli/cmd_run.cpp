@@ -95,7 +95,6 @@ struct RunPlan {
   std::string base_dir;  // absolute directory of the run file (relative paths in the file)
   std::unique_ptr<potentials::Potential> potential;
   std::optional<AuditPlan> audit;  // [potential] audit
-  std::int64_t audit_every = 0;    // in MD steps
   std::unique_ptr<md::Integrator> integrator;
   double skin = 1.0;
   std::optional<double> initial_temperature;
@@ -170,7 +169,7 @@ RunPlan plan_run(const core::ConfigTable& root, const fs::path& base) {
   context.timestep = dt;
   plan.cycling = cycling::parse_protocol(root, context);
   if (plan.audit) {
-    plan.audit_every = steps_of(potential_table.require_table("audit"), "every", plan.audit->settings.every, dt);
+    plan.audit->every_steps = steps_of(potential_table.require_table("audit"), "every", plan.audit->settings.every, dt);
   } else {
     // until = { audit_force_rmse = ... } reads the audit's checks: without one it never ends.
     const auto protocol = root.require_table("protocol");
@@ -336,7 +335,7 @@ int run_run(const ParsedArgs& args, const Context& ctx) {
        << units::format_quantity(plan.integrator->timestep(), Dimension::time) << "\n";
   head << "ion         " << core::symbol(plan.cycling.ion.z) << ", capacity " << plan.cycling.ion.capacity_text << " = "
        << plan.cycling.ion.capacity << " ions\n";
-  if (plan.audit) head << audit_line(*plan.audit, plan.audit_every, plan.integrator->timestep());
+  if (plan.audit) head << audit_line(*plan.audit, plan.integrator->timestep());
   head << "protocol    " << plan.cycling.protocol.cycles << " cycle(s) of " << plan.cycling.protocol.steps.size()
        << " step(s)\n";
   if (args.flag("check")) {
@@ -447,17 +446,14 @@ int run_run(const ParsedArgs& args, const Context& ctx) {
   hooks.checkpoint = write_checkpoint;
   hooks.log = [&](const std::string& line) { say(line); };
   TeeStream audit_log(ctx.err, log);
-  std::unique_ptr<distill::Audit> audit;
-  if (plan.audit) {
-    audit = std::make_unique<distill::Audit>(std::move(plan.audit->teacher), plan.audit->settings, plan.audit_every,
-                                             files.dir, audit_log, resume ? sim.step() : -1);
-    sim.add_observer(*audit, plan.audit_every);
-    hooks.latest_audit = [&audit]() -> std::optional<std::pair<std::int64_t, double>> {
-      const auto rmse = audit->latest_force_rmse();
+  const auto audit = attach_audit(plan.audit, sim, *plan.potential, files.dir, audit_log, resume ? sim.step() : -1);
+  if (audit) {
+    hooks.latest_audit = [a = audit.get()]() -> std::optional<std::pair<std::int64_t, double>> {
+      const auto rmse = a->latest_force_rmse();
       if (!rmse) return std::nullopt;
-      return std::make_pair(audit->latest_step(), *rmse);
+      return std::make_pair(a->latest_step(), *rmse);
     };
-    hooks.audit_every = plan.audit_every;
+    hooks.audit_every = audit->every_steps();
   }
   cycling::ProtocolRunner runner(sim, plan.cycling, exchanger, ledger, voltages, events, hooks, plan.checkpoint_every);
   runner_view = &runner;

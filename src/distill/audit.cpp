@@ -12,7 +12,8 @@
 #include "core/units.hpp"
 #include "io/atomic_file.hpp"
 #include "io/extxyz.hpp"
-#include "md/pressure.hpp"
+#include "distill/label_errors.hpp"
+#include "distill/labels.hpp"
 
 namespace ioncycle::distill {
 
@@ -42,9 +43,10 @@ AuditSettings parse_audit(const core::ConfigTable& t) {
   return s;
 }
 
-Audit::Audit(std::unique_ptr<potentials::Potential> teacher, AuditSettings settings, std::int64_t every_steps,
-             std::string directory, std::ostream& log, std::int64_t resume_step)
-    : teacher_(std::move(teacher)),
+Audit::Audit(potentials::Potential& student, std::unique_ptr<potentials::Potential> teacher, AuditSettings settings,
+             std::int64_t every_steps, std::string directory, std::ostream& log, std::int64_t resume_step)
+    : student_(student),
+      teacher_(std::move(teacher)),
       settings_(std::move(settings)),
       every_(std::max<std::int64_t>(1, every_steps)),
       csv_path_(directory + "/audit.csv"),
@@ -98,32 +100,18 @@ void Audit::observe(const md::StepInfo& info, const core::System& system) {
   if (info.step % every_ != 0 || info.step == last_step_) return;
   last_step_ = info.step;
   const std::size_t n = system.num_atoms();
-  core::System copy = system;
-  const bool periodic3 = system.cell().all_periodic();
-  potentials::ForceRequest what;
-  what.forces = true;
-  what.virial = periodic3;
-  const potentials::ForceResult t = teacher_->compute_once(copy, what);
-
-  double sq = 0.0, worst_atom = 0.0;
-  for (std::size_t i = 0; i < n; ++i) {
-    const core::Vec3 d = system.forces()[i] - t.forces[i];
-    sq += d.squaredNorm();
-    worst_atom = std::max(worst_atom, d.norm());
-  }
-  const double rmse = n > 0 ? std::sqrt(sq / (3.0 * static_cast<double>(n))) : 0.0;
-  const double energy_error = n > 0 ? (info.potential_energy - t.energy) / static_cast<double>(n) * 1e3 : 0.0;
-  std::optional<double> stress_rmse;
-  if (periodic3) {
-    // The student's virial pressure: the observed pressure minus its kinetic part (LAMMPS sign,
-    // pressure = W/V); the teacher's from its virial.
-    const double v = system.cell().volume();
-    const core::Mat3 student = info.pressure - md::pressure_tensor(system, core::Mat3::Zero());
-    const core::Mat3 diff = (student - t.virial / v) * units::eV_per_A3_in_GPa;
-    const double s2 = diff(0, 0) * diff(0, 0) + diff(1, 1) * diff(1, 1) + diff(2, 2) * diff(2, 2) +
-                      diff(0, 1) * diff(0, 1) + diff(0, 2) * diff(0, 2) + diff(1, 2) * diff(1, 2);
-    stress_rmse = std::sqrt(s2 / 6.0);
-  }
+  // The teacher's labels of this configuration, and the student's errors against them as a
+  // distill reports them (label_errors.hpp; one more student evaluation, cheap next to the
+  // teacher's). The frame is kept for audit_frames.extxyz.
+  io::Frame frame = labelled_copy(system, *teacher_);
+  std::vector<FramePrediction> prediction;
+  const LabelErrors errors = label_errors(student_, std::span<const io::Frame>(&frame, 1), &prediction);
+  const double rmse = errors.force_rmse;
+  const double worst_atom = errors.force_max;
+  const double energy_error =
+      n > 0 ? (prediction[0].energy_model - prediction[0].energy_label) / static_cast<double>(n) * 1e3 : 0.0;
+  const std::optional<double> stress_rmse =
+      errors.stress_frames > 0 ? std::optional<double>(errors.stress_rmse) : std::nullopt;
   const bool exceeded = !(rmse <= settings_.force_rmse_max);  // NaN exceeds
 
   char line[256];
@@ -151,30 +139,17 @@ void Audit::observe(const md::StepInfo& info, const core::System& system) {
   }
 
   // Keep the frame, labelled by the teacher, if it is among the worst.
-  io::Frame frame;
-  frame.system = system;
-  for (auto& vel : frame.system.velocities()) vel.setZero();
-  std::copy(t.forces.begin(), t.forces.end(), frame.system.forces().begin());
-  frame.has_forces = true;
-  frame.info["energy"] = t.energy;
-  if (periodic3) {
-    const core::Mat3 s = -t.virial / system.cell().volume();  // ASE's stress, eV/Å³
-    std::vector<double> stress(9);
-    for (int a = 0; a < 3; ++a) {
-      for (int b = 0; b < 3; ++b) stress[static_cast<std::size_t>(3 * a + b)] = s(a, b);
-    }
-    frame.info["stress"] = stress;
-  }
   frame.info["audit_step"] = static_cast<std::int64_t>(info.step);
   frame.info["audit_force_rmse"] = rmse;
   frame.info["category"] = std::string("audit");
   const auto rmse_of = [](const io::Frame& f) { return std::get<double>(f.info.at("audit_force_rmse")); };
   const auto pos = std::find_if(worst_.begin(), worst_.end(), [&](const io::Frame& f) { return rmse_of(f) < rmse; });
-  if (static_cast<int>(pos - worst_.begin()) < settings_.keep) {
+  const bool kept = static_cast<int>(pos - worst_.begin()) < settings_.keep;
+  if (kept) {
     worst_.insert(pos, std::move(frame));
     if (static_cast<int>(worst_.size()) > settings_.keep) worst_.resize(static_cast<std::size_t>(settings_.keep));
   }
-  write_files();
+  write_files(kept);
 
   if (exceeded) {
     std::snprintf(line, sizeof line,
@@ -190,9 +165,9 @@ void Audit::observe(const md::StepInfo& info, const core::System& system) {
   }
 }
 
-void Audit::write_files() const {
+void Audit::write_files(bool frames_changed) const {
   io::write_file_atomically(csv_path_, [&](std::ostream& o) { o << rows_; });
-  io::write_file_atomically(frames_path_, [&](std::ostream& o) { io::write_extxyz(o, worst_); });
+  if (frames_changed) io::write_file_atomically(frames_path_, [&](std::ostream& o) { io::write_extxyz(o, worst_); });
 }
 
 }  // namespace ioncycle::distill

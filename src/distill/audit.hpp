@@ -13,12 +13,14 @@
 // with a student + D3). Each check appends one row to audit.csv:
 //   step, time_fs, atoms, energy_error_meV_per_atom (student − teacher, per atom),
 //   force_rmse_eV_per_A (component RMSE), force_max_eV_per_A (largest per-atom error norm),
-//   stress_rmse_GPa (the six virial stress components, kinetic part excluded; empty without a
-//   3-periodic cell), exceeded (1 when force_rmse > force_rmse_max)
+//   stress_rmse_GPa (the six virial stress components; empty without a 3-periodic cell),
+//   exceeded (1 when force_rmse > force_rmse_max)
+// computed by label_errors() on the teacher-labelled configuration, as a distill reports errors.
 // and the `keep` checked frames with the largest force RMSE are kept in audit_frames.extxyz with the
 // teacher's labels (energy, forces, stress as label journals hold them, formats.md) and
 // `audit_step`, `audit_force_rmse` in their info: ready for `[sampling] include` of the next
-// distill round. Both files are rewritten atomically after every check.
+// distill round. Both files are rewritten atomically: audit.csv after every check, the frames
+// when a check joins them.
 //
 // on_exceed = "warn" writes a warning line and goes on; "stop" throws a SimulationError naming the
 // step and the numbers after the row and the frame are written, so the run ends with status 1 (a
@@ -67,10 +69,11 @@ struct AuditSummary {
 
 class Audit final : public md::Observer {
  public:
+  /// `student`: the run's potential (evaluated again at each check, as label_errors() does);
   /// `every_steps`: `every` in MD steps (>= 1). Files go to `directory`; existing ones are
   /// continued from `resume_step` (rows and frames after it dropped), or replaced when it is < 0.
-  Audit(std::unique_ptr<potentials::Potential> teacher, AuditSettings settings, std::int64_t every_steps,
-        std::string directory, std::ostream& log, std::int64_t resume_step = -1);
+  Audit(potentials::Potential& student, std::unique_ptr<potentials::Potential> teacher, AuditSettings settings,
+        std::int64_t every_steps, std::string directory, std::ostream& log, std::int64_t resume_step = -1);
 
   void observe(const md::StepInfo& info, const core::System& system) override;
 
@@ -83,8 +86,10 @@ class Audit final : public md::Observer {
   [[nodiscard]] std::int64_t latest_step() const { return last_step_; }
 
  private:
-  void write_files() const;
+  /// audit.csv always; audit_frames.extxyz when the kept frames changed.
+  void write_files(bool frames_changed) const;
 
+  potentials::Potential& student_;
   std::unique_ptr<potentials::Potential> teacher_;
   AuditSettings settings_;
   std::int64_t every_;

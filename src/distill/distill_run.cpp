@@ -79,11 +79,14 @@ double max_force(const io::Frame& f) {
   return m;
 }
 
+// Rows for all frames (first) and for each category present; `per_frame`, if given, gets the
+// predictions of every frame (label_errors()).
 std::vector<ErrorRow> errors_by_category(int round, const std::string& set, potentials::Potential& model,
-                                         const std::vector<io::Frame>& frames) {
+                                         const std::vector<io::Frame>& frames,
+                                         std::vector<FramePrediction>* per_frame = nullptr) {
   std::vector<ErrorRow> rows;
   if (frames.empty()) return rows;
-  rows.push_back({round, set, "all", label_errors(model, frames)});
+  rows.push_back({round, set, "all", label_errors(model, frames, per_frame)});
   for (const auto& category : categories()) {
     std::vector<io::Frame> subset;
     for (const auto& f : frames) {
@@ -184,10 +187,10 @@ DistillReport run_distill(const DistillSettings& settings, const DistillInputs& 
   }
   DistillReport report;
   const std::string out = settings.output_dir;
-  const std::string work = out + "/work";
-  fs::create_directories(work);
+  const std::string stages = out + "/stages";
+  fs::create_directories(stages);
   auto path = [&](const std::string& stem, int round, const std::string& ext) {
-    return work + "/" + stem + "-" + std::to_string(round) + ext;
+    return stages + "/" + stem + "-" + std::to_string(round) + ext;
   };
   LabelOptions label_options;
   label_options.workers = settings.workers;
@@ -268,7 +271,7 @@ DistillReport run_distill(const DistillSettings& settings, const DistillInputs& 
   }
 
   std::vector<int> selected_per_round;
-  nlohmann::json student_md_json = nullptr;
+  std::vector<io::Frame> last_md;  // the latest model's own MD frames, labelled
   for (int round = 0;; ++round) {
     // Train model `round` on the current training set.
     const std::string model_path = path("model", round, ".txt");
@@ -304,20 +307,23 @@ DistillReport run_distill(const DistillSettings& settings, const DistillInputs& 
       log << "\n";
       return snaps.frames;
     });
-    const auto labelled = candidates.empty() ? std::vector<io::Frame>{} : label(candidates, round + 1);
+    if (candidates.empty()) {
+      last_md.clear();  // the previous model's frames are not this model's own
+      report.stop_reason = "the student's MD gave no frame to check (every trajectory failed at once: see log.txt)";
+      break;
+    }
+    const auto labelled = label(candidates, round + 1);
     std::vector<FramePrediction> per_frame;
     LabelErrors on_md;
     {
       StageClock clock(report.stage_seconds, "evaluate");
-      for (auto& r : errors_by_category(round, "student_md", student, labelled)) report.rows.push_back(std::move(r));
-      if (!labelled.empty()) on_md = label_errors(student, labelled, &per_frame);
+      auto rows = errors_by_category(round, "student_md", student, labelled, &per_frame);
+      on_md = rows.front().errors;
+      for (auto& r : rows) report.rows.push_back(std::move(r));
     }
-    if (!labelled.empty()) log << "student md  model " << round << " on its own MD: " << describe(on_md) << "\n";
-    if (labelled.empty()) {
-      report.stop_reason = "the student's MD gave no frame to check (every trajectory failed at once: see log.txt)";
-      break;
-    }
-    if (!labelled.empty() && meets(on_md, settings.targets)) {
+    log << "student md  model " << round << " on its own MD: " << describe(on_md) << "\n";
+    last_md = labelled;
+    if (meets(on_md, settings.targets)) {
       report.converged = true;
       report.stop_reason = "the student's errors on its own MD frames meet the targets";
       break;
@@ -358,11 +364,6 @@ DistillReport run_distill(const DistillSettings& settings, const DistillInputs& 
   write_frames_file(out + "/test.extxyz", test);
   write_errors_csv(out + "/errors.csv", report.rows);
   potentials::NepPotential student(report.model_path);
-  std::vector<io::Frame> last_md;
-  if (have_teacher && fs::exists(path("labels", report.final_round + 1, ".extxyz"))) {
-    last_md = joined(read_labels(path("labels", report.final_round + 1, ".extxyz")),
-                     read_frames_file(path("frames", report.final_round + 1, ".extxyz")));
-  }
   write_parity(out, student, {{"test", &test}, {"student_md", &last_md}});
   report.training_frames = training.size();
   report.test_frames = test.size();

@@ -20,7 +20,7 @@
 // labelled but never trained on: they would dominate a force loss. With labelled files instead of
 // a teacher (the user's DFT data), round 0 trains on the files and there are no further rounds.
 //
-// Resuming: every stage's result is a file in OUT/work/ written atomically, and a stage whose file
+// Resuming: every stage's result is a file in OUT/stages/ written atomically, and a stage whose file
 // exists is not run again: frames-R.extxyz (the configurations), labels-R.extxyz (label
 // journals, resumable frame by frame, labels.hpp), model-R.txt (a finished training; an
 // interrupted one resumes from TorchNEP's checkpoint in train-R/). A killed distill called again

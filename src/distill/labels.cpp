@@ -111,23 +111,33 @@ void append_durably(const std::string& path, const std::string& text) {
 // One teacher evaluation of `frame` as a journal frame.
 io::Frame label_one(const io::Frame& input, std::size_t index, const std::string& hash,
                     potentials::Potential& teacher) {
+  io::Frame out = labelled_copy(input.system, teacher);
+  bool finite = std::isfinite(std::get<double>(out.info.at("energy")));
+  for (const auto& f : out.system.forces()) finite = finite && f.allFinite();
+  if (const auto it = out.info.find("stress"); it != out.info.end()) {
+    for (const double v : std::get<std::vector<double>>(it->second)) finite = finite && std::isfinite(v);
+  }
+  if (!finite) {
+    throw SimulationError("the teacher '" + teacher.name() + "' gave a non-finite energy, force or virial for frame " +
+                          std::to_string(index) + " (" + std::to_string(out.system.num_atoms()) + " atoms)");
+  }
+  out.info[kIndexKey] = static_cast<std::int64_t>(index);
+  out.info[kHashKey] = hash;
+  return out;
+}
+
+}  // namespace
+
+io::Frame labelled_copy(const core::System& system, potentials::Potential& teacher) {
   io::Frame out;
-  out.system = input.system;
-  core::System& system = out.system;
+  out.system = system;
   const core::Cell& cell = system.cell();
   const bool periodic3 = cell.all_periodic();
   potentials::ForceRequest what;
   what.forces = true;
   what.virial = periodic3;
-  const potentials::ForceResult result = teacher.compute_once(system, what);
-  bool finite = std::isfinite(result.energy);
-  for (const auto& f : result.forces) finite = finite && f.allFinite();
-  if (periodic3) finite = finite && result.virial.allFinite();
-  if (!finite) {
-    throw SimulationError("the teacher '" + teacher.name() + "' gave a non-finite energy, force or virial for frame " +
-                          std::to_string(index) + " (" + std::to_string(system.num_atoms()) + " atoms)");
-  }
-  std::copy(result.forces.begin(), result.forces.end(), system.forces().begin());
+  const potentials::ForceResult result = teacher.compute_once(out.system, what);
+  std::copy(result.forces.begin(), result.forces.end(), out.system.forces().begin());
   out.has_forces = true;
   out.info["energy"] = result.energy;
   if (periodic3) {
@@ -139,12 +149,8 @@ io::Frame label_one(const io::Frame& input, std::size_t index, const std::string
     }
     out.info["stress"] = stress;
   }
-  out.info[kIndexKey] = static_cast<std::int64_t>(index);
-  out.info[kHashKey] = hash;
   return out;
 }
-
-}  // namespace
 
 std::string structure_hash(const core::System& system) {
   core::Sha256 sha;

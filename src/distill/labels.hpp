@@ -58,6 +58,11 @@ LabelSummary label_frames(std::span<const io::Frame> frames, const TeacherFactor
 /// cut). InputError for a missing or malformed journal.
 [[nodiscard]] std::vector<io::Frame> read_labels(const std::string& path);
 
+/// `system` with the labels of one evaluation by `teacher`: "energy" (eV), the forces column
+/// (eV/Å) and, for a cell periodic along all three axes, "stress" (9 numbers, eV/Å³, ASE's sign),
+/// as journal frames hold them (without config_index and config_hash). Not checked for finiteness.
+[[nodiscard]] io::Frame labelled_copy(const core::System& system, potentials::Potential& teacher);
+
 /// A content hash of a structure (atomic numbers, positions, cell, periodicity; 16 hex digits):
 /// equal for bitwise equal structures, different for any other in practice.
 [[nodiscard]] std::string structure_hash(const core::System& system);

@@ -114,6 +114,10 @@ const std::vector<std::string>& categories() {
   return names;
 }
 
+double host_capacity(const core::System& host, const SamplingSettings& settings) {
+  return cycling::capacity_ions(settings.capacity, without_ions(host, settings.ion_z), settings.ion_z);
+}
+
 std::string category_of(const io::Frame& frame) {
   const auto it = frame.info.find("category");
   if (it == frame.info.end()) return "";
@@ -187,8 +191,7 @@ std::vector<io::Frame> perturbed_configurations(const std::vector<io::Frame>& ba
     for (int k = 0; k < s.rattled; ++k) {
       out.push_back(tagged(rattled(base.system, s.rattle_sigma, rng), category, origin + ", rattled"));
     }
-    const core::System empty = without_ions(base.system, s.ion_z);
-    const double capacity = cycling::capacity_ions(s.capacity, empty, s.ion_z);
+    const double capacity = host_capacity(base.system, s);
     const std::size_t ions = count_ions(base.system, s.ion_z);
     for (int k = 0; k < s.insertions && static_cast<double>(ions) < capacity; ++k) {
       core::System sys = base.system;

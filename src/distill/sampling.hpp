@@ -75,6 +75,10 @@ struct SamplingSettings {
 [[nodiscard]] std::vector<io::Frame> perturbed_configurations(const std::vector<io::Frame>& bases,
                                                               const SamplingSettings& settings, core::Rng& rng);
 
+/// Ions at state of charge 1 for `settings.capacity` on `host` without its ions
+/// (cycling/capacity.hpp); InputError, without a location, when the formula does not fit it.
+[[nodiscard]] double host_capacity(const core::System& host, const SamplingSettings& settings);
+
 /// The frame's `category` info ("" when absent).
 [[nodiscard]] std::string category_of(const io::Frame& frame);
 

@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "graphite_lj.hpp"
+#include "io/structure_io.hpp"
 #include "testing.hpp"
 
 namespace t = ioncycle::testing;
@@ -19,26 +20,12 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::vector<std::vector<std::string>> audit_rows(const std::string& dir) {
-  std::vector<std::vector<std::string>> out;
-  const auto lines = t::lines_of(t::read_file(dir + "/audit.csv"));
-  for (std::size_t k = 1; k < lines.size(); ++k) {
-    if (!lines[k].empty()) out.push_back(t::csv_cells(lines[k]));
-  }
-  return out;
-}
+std::vector<std::vector<std::string>> audit_rows(const std::string& dir) { return t::csv_rows(dir + "/audit.csv"); }
 
-// Argon fcc 3x3x3 as an extxyz file (the structure of the md tests).
 void write_argon(const std::string& dir) {
-  const double a = 5.26;
-  std::ofstream out(dir + "/argon.extxyz");
-  out << 108 << "\nLattice=\"" << 3 * a << " 0 0 0 " << 3 * a << " 0 0 0 " << 3 * a
-      << "\" Properties=species:S:1:pos:R:3 pbc=\"T T T\"\n";
-  const double basis[4][3] = {{0, 0, 0}, {0.5, 0.5, 0}, {0.5, 0, 0.5}, {0, 0.5, 0.5}};
-  for (int i = 0; i < 3; ++i)
-    for (int j = 0; j < 3; ++j)
-      for (int k = 0; k < 3; ++k)
-        for (const auto& b : basis) out << "Ar " << (i + b[0]) * a << " " << (j + b[1]) * a << " " << (k + b[2]) * a << "\n";
+  ioncycle::io::Frame f;
+  f.system = t::fcc_argon();
+  ioncycle::io::write_structure(dir + "/argon.extxyz", f);
 }
 
 std::string md_config(const std::string& dir, const std::string& audit) {

@@ -3,20 +3,16 @@
 // `ioncycle distill` end to end on a fast analytic teacher (the LJ graphite of the run tests,
 // graphite_lj.hpp): a 2x2 two-layer graphite host, three ion contents, short teacher MD, one
 // active-learning round and a short TorchNEP training. The first call is killed with SIGKILL
-// while it trains; the second resumes, repeats no label, and writes every output. Needs
+// as its training starts; the second resumes, repeats no label, and writes every output. Needs
 // .venv-nep (scripts/setup stage 2c): without it this test fails, as the trainer is part of the
 // product.
 #include <catch2/catch.hpp>
 
-#include <signal.h>
-
-#include <chrono>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <set>
-#include <thread>
 
 #include "graphite_lj.hpp"
 #include "io/structure_io.hpp"
@@ -78,12 +74,12 @@ t::CommandResult distill(const std::string& spec, const std::string& out, const 
                         " " + extra + " " + t::shell_quote(spec));
 }
 
-// Frames of every label journal of the work directory and whether an index repeats in one.
-std::size_t journal_frames(const std::string& work, bool& repeated) {
+// Frames of every label journal of the stages directory and whether an index repeats in one.
+std::size_t journal_frames(const std::string& stages, bool& repeated) {
   std::size_t n = 0;
   repeated = false;
-  for (int round = 0; fs::exists(work + "/labels-" + std::to_string(round) + ".extxyz"); ++round) {
-    const auto frames = ioncycle::io::read_frames(work + "/labels-" + std::to_string(round) + ".extxyz");
+  for (int round = 0; fs::exists(stages + "/labels-" + std::to_string(round) + ".extxyz"); ++round) {
+    const auto frames = ioncycle::io::read_frames(stages + "/labels-" + std::to_string(round) + ".extxyz");
     std::set<std::int64_t> seen;
     for (const auto& f : frames) {
       const auto index = std::get<std::int64_t>(f.info.at("config_index"));
@@ -114,24 +110,19 @@ TEST_CASE("a tiny distill killed while training resumes without repeating a labe
   const std::string spec = write_spec(dir);
   const std::string out = dir + "/out";
 
-  // First call in the background, killed with SIGKILL once round 0's training has started (its
-  // labels are complete by then).
-  const std::string pid_file = dir + "/pid";
-  const auto started = t::run_command("(" + t::shell_quote(t::ioncycle_binary()) + " distill --threads 1 --output " +
-                                      t::shell_quote(out) + " " + t::shell_quote(spec) + " > " +
-                                      t::shell_quote(dir + "/first.log") + " 2>&1 & echo $! > " +
-                                      t::shell_quote(pid_file) + ")");
-  REQUIRE(started.exit_code == 0);
-  const pid_t pid = std::stoi(t::read_file(pid_file));
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
-  while (!fs::exists(out + "/work/train-0/nep.in") && std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  REQUIRE(fs::exists(out + "/work/train-0/nep.in"));
-  REQUIRE(::kill(pid, SIGKILL) == 0);
-  (void)t::run_command("while kill -0 " + std::to_string(pid) + " 2>/dev/null; do sleep 0.05; done");
+  // First call: its trainer is a script that kills the distill with SIGKILL, as a crash or an
+  // out-of-memory kill would, at the moment round 0's training starts (its labels are complete).
+  const std::string killer = dir + "/kill-parent.sh";
+  std::ofstream(killer) << "#!/bin/sh\nkill -KILL $PPID\n";
+  fs::permissions(killer, fs::perms::owner_all);
+  const auto first = t::run_command("IONCYCLE_NEP_PYTHON=" + t::shell_quote(killer) + " " +
+                                    t::shell_quote(t::ioncycle_binary()) + " distill --threads 1 --output " +
+                                    t::shell_quote(out) + " " + t::shell_quote(spec));
+  INFO(first.output);
+  REQUIRE(first.exit_code != 0);
+  REQUIRE(fs::exists(out + "/stages/train-0/nep.in"));
   bool repeated = false;
-  const std::size_t labelled_before = journal_frames(out + "/work", repeated);
+  const std::size_t labelled_before = journal_frames(out + "/stages", repeated);
   REQUIRE(labelled_before > 50);
   REQUIRE_FALSE(fs::exists(out + "/nep.txt"));
 
@@ -141,7 +132,7 @@ TEST_CASE("a tiny distill killed while training resumes without repeating a labe
   CHECK(second.output.find("resuming") != std::string::npos);
   CHECK(second.output.find("labels      round 0: 0 computed, " + std::to_string(labelled_before) + " reused") !=
         std::string::npos);
-  const std::size_t labelled_after = journal_frames(out + "/work", repeated);
+  const std::size_t labelled_after = journal_frames(out + "/stages", repeated);
   CHECK_FALSE(repeated);
   const auto summary = nlohmann::json::parse(t::read_file(out + "/summary.json"))["distill"];
   // Every label computed by the second call is one the first never made.
@@ -186,7 +177,7 @@ TEST_CASE("a tiny distill killed while training resumes without repeating a labe
     CHECK(test_errors["force_rmse_meV_per_A"].get<double>() * 1e-3 < 0.2 * rms);
     CHECK(test_errors["energy_rmse_meV_per_atom"].get<double>() < 10.0);
     const auto& md_errors = summary["final_errors"]["student_md"];
-    const double md_rms = label_force_rms(out + "/work/labels-2.extxyz");
+    const double md_rms = label_force_rms(out + "/stages/labels-2.extxyz");
     INFO("student md: " << md_errors.dump() << ", label force RMS " << md_rms << " eV/A");
     CHECK(md_errors["force_rmse_meV_per_A"].get<double>() * 1e-3 < 0.25 * md_rms);
   }

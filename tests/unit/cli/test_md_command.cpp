@@ -18,29 +18,13 @@
 
 namespace t = ioncycle::testing;
 namespace fs = std::filesystem;
-using ioncycle::core::AtomSpec;
-using ioncycle::core::Cell;
-using ioncycle::core::System;
 
 namespace {
 
-// fcc argon, 3x3x3 conventional cells (108 atoms), lattice constant 5.26 Å (near its 0 K
-// minimum with σ = 3.405 Å).
+// fcc argon (testing.hpp) as argon.extxyz in `dir`.
 std::string write_argon(const std::string& dir) {
-  const double a = 5.26;
-  System sys(Cell::orthorhombic(3 * a, 3 * a, 3 * a));
-  const double basis[4][3] = {{0, 0, 0}, {0.5, 0.5, 0}, {0.5, 0, 0.5}, {0, 0.5, 0.5}};
-  for (int i = 0; i < 3; ++i)
-    for (int j = 0; j < 3; ++j)
-      for (int k = 0; k < 3; ++k)
-        for (const auto& b : basis) {
-          AtomSpec s;
-          s.z = 18;
-          s.position = {(i + b[0]) * a, (j + b[1]) * a, (k + b[2]) * a};
-          sys.add_atom(s);
-        }
   ioncycle::io::Frame f;
-  f.system = std::move(sys);
+  f.system = t::fcc_argon();
   const std::string path = dir + "/argon.extxyz";
   ioncycle::io::write_structure(path, f);
   return path;

@@ -15,6 +15,24 @@ inline potentials::LennardJones li_c_teacher() {
   return potentials::LennardJones(p);
 }
 
+/// li_c_teacher() behind a Potential whose compute() a test overrides (to count calls, to offset
+/// results), calling LiCTeacherWrapper::compute for the teacher's own numbers.
+class LiCTeacherWrapper : public potentials::Potential {
+ public:
+  [[nodiscard]] std::string name() const override { return "wrapped-lj"; }
+  [[nodiscard]] double cutoff() const override { return lj_.cutoff(); }
+  [[nodiscard]] potentials::NeighborRequest neighbor_request() const override { return lj_.neighbor_request(); }
+  [[nodiscard]] bool supports(int z) const override { return lj_.supports(z); }
+  [[nodiscard]] std::string supported_species() const override { return lj_.supported_species(); }
+  void compute(const core::System& system, const core::NeighborList& neighbors,
+               const potentials::ForceRequest& request, potentials::ForceResult& result) override {
+    lj_.compute(system, neighbors, request, result);
+  }
+
+ private:
+  potentials::LennardJones lj_ = li_c_teacher();
+};
+
 /// A teacher that keeps graphite in shape (the LJ graphite of the CLI tests, graphite_lj.hpp):
 /// a stiff C–C nearest-neighbour bond only, soft Li–C and Li–Li pairs.
 inline potentials::LennardJones graphite_li_teacher() {

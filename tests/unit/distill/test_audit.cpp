@@ -26,20 +26,9 @@ using ioncycle::core::System;
 
 namespace {
 
-// fcc argon 3x3x3 (108 atoms) at 5.26 Å with velocities for 60 K.
+// fcc argon with velocities for 60 K.
 System argon() {
-  const double a = 5.26;
-  System sys(ioncycle::core::Cell::orthorhombic(3 * a, 3 * a, 3 * a));
-  const double basis[4][3] = {{0, 0, 0}, {0.5, 0.5, 0}, {0.5, 0, 0.5}, {0, 0.5, 0.5}};
-  for (int i = 0; i < 3; ++i)
-    for (int j = 0; j < 3; ++j)
-      for (int k = 0; k < 3; ++k)
-        for (const auto& b : basis) {
-          ioncycle::core::AtomSpec s;
-          s.z = 18;
-          s.position = {(i + b[0]) * a, (j + b[1]) * a, (k + b[2]) * a};
-          sys.add_atom(s);
-        }
+  System sys = t::fcc_argon();
   ioncycle::core::Rng rng(4);
   ioncycle::md::assign_maxwell_boltzmann(sys, 60.0, rng);
   return sys;
@@ -52,14 +41,7 @@ std::unique_ptr<ioncycle::potentials::LennardJones> argon_lj(double epsilon) {
   return std::make_unique<ioncycle::potentials::LennardJones>(p);
 }
 
-std::vector<std::vector<std::string>> rows(const std::string& dir) {
-  std::vector<std::vector<std::string>> out;
-  const auto lines = t::lines_of(t::read_file(dir + "/audit.csv"));
-  for (std::size_t k = 1; k < lines.size(); ++k) {
-    if (!lines[k].empty()) out.push_back(t::csv_cells(lines[k]));
-  }
-  return out;
-}
+std::vector<std::vector<std::string>> rows(const std::string& dir) { return t::csv_rows(dir + "/audit.csv"); }
 
 }  // namespace
 
@@ -73,7 +55,7 @@ TEST_CASE("audit rows fall on multiples of 'every', match a direct evaluation, a
   settings.keep = 3;
   std::ostringstream log;
   // The teacher: the same pair with a 10 % deeper well, so every force differs by exactly 10 %.
-  d::Audit audit(argon_lj(0.01144), settings, 10, dir, log);
+  d::Audit audit(*student, argon_lj(0.01144), settings, 10, dir, log);
   ioncycle::md::Simulation sim(system, *student, std::make_unique<ioncycle::md::VelocityVerlet>(2.0), 1.0);
   sim.add_observer(audit, 10);
   // Chunks that do not line up with 'every' (observers also see the last step of each chunk).
@@ -115,7 +97,7 @@ TEST_CASE("audit rows fall on multiples of 'every', match a direct evaluation, a
   CHECK(frames[0].info.contains("stress"));
 
   // A resumed audit keeps the rows and frames up to its checkpoint's step and goes on from there.
-  d::Audit resumed(argon_lj(0.01144), settings, 10, dir, log, 50);
+  d::Audit resumed(*student, argon_lj(0.01144), settings, 10, dir, log, 50);
   CHECK(resumed.summary().checks == 6);
   CHECK(resumed.latest_step() == 50);
   CHECK(resumed.latest_force_rmse().value() == Approx(std::stod(r[5][4])));
@@ -128,7 +110,7 @@ TEST_CASE("an audit with an identical teacher reads zero; on_exceed = stop ends 
     System system = argon();
     auto student = argon_lj(0.0104);
     std::ostringstream log;
-    d::Audit audit(argon_lj(0.0104), d::AuditSettings{}, 5, dir, log);
+    d::Audit audit(*student, argon_lj(0.0104), d::AuditSettings{}, 5, dir, log);
     ioncycle::md::Simulation sim(system, *student, std::make_unique<ioncycle::md::VelocityVerlet>(2.0), 1.0);
     sim.add_observer(audit, 5);
     (void)sim.run(20);
@@ -145,7 +127,7 @@ TEST_CASE("an audit with an identical teacher reads zero; on_exceed = stop ends 
   {
     // warn: a warning line per check, the run goes on. At step 0 the perfect lattice has no
     // force, so only the checks at steps 5 and 10 exceed the bound.
-    d::Audit audit(argon_lj(0.013), settings, 5, dir, log);
+    d::Audit audit(*student, argon_lj(0.013), settings, 5, dir, log);
     ioncycle::md::Simulation sim(system, *student, std::make_unique<ioncycle::md::VelocityVerlet>(2.0), 1.0);
     sim.add_observer(audit, 5);
     CHECK(sim.run(10) == 10);
@@ -154,7 +136,7 @@ TEST_CASE("an audit with an identical teacher reads zero; on_exceed = stop ends 
     CHECK(log.str().find("warning: audit at step 10") != std::string::npos);
   }
   settings.stop_on_exceed = true;
-  d::Audit audit(argon_lj(0.013), settings, 5, dir, log);
+  d::Audit audit(*student, argon_lj(0.013), settings, 5, dir, log);
   ioncycle::md::Simulation sim(system, *student, std::make_unique<ioncycle::md::VelocityVerlet>(2.0), 1.0);
   sim.add_observer(audit, 5);
   CHECK_THROWS_AS(sim.run(10), ioncycle::SimulationError);

@@ -32,20 +32,13 @@ using ioncycle::potentials::Potential;
 namespace {
 
 // The teacher plus c per atom in the energy, f0 on every atom and W0 in the virial.
-class Offset final : public Potential {
+class Offset final : public t::LiCTeacherWrapper {
  public:
-  Offset(double c, Vec3 f0, Mat3 w0) : lj_(t::li_c_teacher()), c_(c), f0_(f0), w0_(w0) {}
-  [[nodiscard]] std::string name() const override { return "offset-lj"; }
-  [[nodiscard]] double cutoff() const override { return lj_.cutoff(); }
-  [[nodiscard]] ioncycle::potentials::NeighborRequest neighbor_request() const override {
-    return lj_.neighbor_request();
-  }
-  [[nodiscard]] bool supports(int z) const override { return lj_.supports(z); }
-  [[nodiscard]] std::string supported_species() const override { return lj_.supported_species(); }
+  Offset(double c, Vec3 f0, Mat3 w0) : c_(c), f0_(f0), w0_(w0) {}
   void compute(const System& system, const ioncycle::core::NeighborList& neighbors,
                const ioncycle::potentials::ForceRequest& request,
                ioncycle::potentials::ForceResult& result) override {
-    lj_.compute(system, neighbors, request, result);
+    LiCTeacherWrapper::compute(system, neighbors, request, result);
     result.energy += c_ * static_cast<double>(system.num_atoms());
     if (request.forces) {
       for (auto& f : result.forces) f += f0_;
@@ -54,7 +47,6 @@ class Offset final : public Potential {
   }
 
  private:
-  LennardJones lj_;
   double c_;
   Vec3 f0_;
   Mat3 w0_;

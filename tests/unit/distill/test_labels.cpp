@@ -36,26 +36,18 @@ using ioncycle::potentials::Potential;
 
 namespace {
 
-// A Li-C Lennard-Jones teacher (analytic, fast) that counts its evaluations.
-class CountingTeacher final : public Potential {
+// The Li-C Lennard-Jones teacher (analytic, fast), counting its evaluations.
+class CountingTeacher final : public t::LiCTeacherWrapper {
  public:
-  explicit CountingTeacher(std::atomic<int>& calls) : lj_(t::li_c_teacher()), calls_(calls) {}
-  [[nodiscard]] std::string name() const override { return "counting-lj"; }
-  [[nodiscard]] double cutoff() const override { return lj_.cutoff(); }
-  [[nodiscard]] ioncycle::potentials::NeighborRequest neighbor_request() const override {
-    return lj_.neighbor_request();
-  }
-  [[nodiscard]] bool supports(int z) const override { return lj_.supports(z); }
-  [[nodiscard]] std::string supported_species() const override { return lj_.supported_species(); }
+  explicit CountingTeacher(std::atomic<int>& calls) : calls_(calls) {}
   void compute(const System& system, const ioncycle::core::NeighborList& neighbors,
                const ioncycle::potentials::ForceRequest& request,
                ioncycle::potentials::ForceResult& result) override {
     ++calls_;
-    lj_.compute(system, neighbors, request, result);
+    LiCTeacherWrapper::compute(system, neighbors, request, result);
   }
 
  private:
-  LennardJones lj_;
   std::atomic<int>& calls_;
 };
 
