@@ -385,11 +385,11 @@ def time_edges(times):
 
 
 def stage_categories(labels):
-    """Stage labels in reading order: empty, 1, 2, ..., mixed, disordered, then anything else."""
+    """Stage labels in reading order: empty, 1, 2, ..., mixed, disordered, overfilled, then anything else."""
     present = set(labels)
     numeric = sorted((label for label in present if label.isdigit()), key=int)
     order = [label for label in ["empty"] if label in present] + numeric
-    order += [label for label in ["mixed", "disordered"] if label in present]
+    order += [label for label in ["mixed", "disordered", "overfilled"] if label in present]
     order += sorted(present - set(order))
     return order
 
@@ -397,7 +397,7 @@ def stage_categories(labels):
 def stage_colors(categories):
     palette = ["tab:blue", "tab:orange", "tab:green", "tab:red", "tab:brown", "tab:pink", "tab:olive",
                "tab:cyan"]
-    fixed = {"empty": "0.9", "mixed": "tab:purple", "disordered": "0.25"}
+    fixed = {"empty": "0.9", "mixed": "tab:purple", "disordered": "0.25", "overfilled": "black"}
     colors = []
     numeric_index = 0
     for category in categories:

@@ -133,6 +133,7 @@ std::string Stage::label() const {
     case StageKind::mixed: return "mixed";
     case StageKind::disordered: return "disordered";
     case StageKind::empty: return "empty";
+    case StageKind::overfilled: return "overfilled";
   }
   return "empty";
 }
@@ -142,6 +143,14 @@ Stage classify_stage(const std::vector<double>& occupancy, bool periodic, const 
   const std::size_t num = occupancy.size();
   std::vector<char> filled(num, 0);
   bool any_filled = false;
+  for (const double o : occupancy) {
+    // More ions than the full filling: no stage, however the other galleries look. A small
+    // tolerance keeps a gallery at exactly its capacity (occupancy 1 up to rounding) filled.
+    if (o > options.overfilled_threshold + 1e-9) {
+      stage.kind = StageKind::overfilled;
+      return stage;
+    }
+  }
   for (std::size_t g = 0; g < num; ++g) {
     const double o = occupancy[g];
     if (!(o >= options.filled_threshold) && !(o <= options.empty_threshold)) {
@@ -173,6 +182,9 @@ StagingResult analyze_staging(const Trajectory& trajectory, const HostLayers& la
   if (layers.frames.size() != trajectory.size()) {
     throw InputError("staging: the host layers were tracked on another trajectory (" +
                      std::to_string(layers.frames.size()) + " frames, not " + std::to_string(trajectory.size()) + ")");
+  }
+  if (!(options.filled_threshold <= options.overfilled_threshold)) {
+    throw InputError("staging: overfilled_threshold must be at least filled_threshold");
   }
   if (!(options.empty_threshold < options.filled_threshold)) {
     throw InputError("staging: empty_threshold must be below filled_threshold");

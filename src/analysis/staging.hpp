@@ -20,7 +20,9 @@
 // stage is the smallest n for which the filled galleries are exactly {g0, g0 + n, g0 + 2n, ...}:
 // in a periodic stack of G galleries n must divide G (the period closes around the cell), in a
 // slab the pattern runs from its first filled gallery g0 < n to the last gallery. When no n fits
-// the frame is "mixed" (stage 0).
+// the frame is "mixed" (stage 0). A gallery holding more ions than its capacity (occupancy above
+// overfilled_threshold, e.g. Li in adjacent hexagons beyond LiC6) is no stage of any kind: the
+// frame is "overfilled", checked first, whatever the other galleries hold.
 //
 // √3×√3 order. In LiC6 the ions sit above hexagon centres of the graphene sheets on one of the
 // three cosets of the √3×√3 R30° superlattice of those centres. The hexagon-centre lattice of the
@@ -56,16 +58,18 @@ struct StagingOptions {
   double filled_threshold = 0.5;
   /// A gallery with at most this occupancy is empty; between the two it is intermediate.
   double empty_threshold = 0.2;
+  /// A gallery above this occupancy holds more ions than the host's full filling allows.
+  double overfilled_threshold = 1.0;
 };
 
 /// How a frame's galleries are filled.
-enum class StageKind { staged, mixed, disordered, empty };
+enum class StageKind { staged, mixed, disordered, empty, overfilled };
 
 /// The stage of one frame: n >= 1 when staged, else 0.
 struct Stage {
   int index = 0;
   StageKind kind = StageKind::empty;
-  /// "1", "2", ... when staged, else "mixed", "disordered", "empty".
+  /// "1", "2", ... when staged, else "mixed", "disordered", "empty", "overfilled".
   [[nodiscard]] std::string label() const;
 };
 

@@ -144,6 +144,7 @@ void read_training(const core::ConfigTable& t, distill::NepHyperparameters& h) {
   h.lambda_e = t.number_or("lambda_e", h.lambda_e, core::Sign::non_negative);
   h.lambda_f = t.number_or("lambda_f", h.lambda_f, core::Sign::non_negative);
   h.lambda_v = t.number_or("lambda_v", h.lambda_v, core::Sign::non_negative);
+  h.learning_rate = t.number_or("learning_rate", h.learning_rate, core::Sign::positive);
   t.reject_unknown_keys();
   try {
     distill::NepHyperparameters check = h;
@@ -162,6 +163,9 @@ void read_active_learning(const core::ConfigTable& t, distill::ActiveLearningSet
   a.md.timestep = t.quantity_or("md_timestep", Dimension::time, "1 fs", core::Sign::positive);
   a.select_force_rmse = t.quantity_or("select_force_rmse", Dimension::force, "0.08 eV/A", core::Sign::non_negative);
   a.max_selected = positive_int(t, "max_selected", a.max_selected);
+  a.warm_start = t.bool_or("warm_start", a.warm_start);
+  if (t.has("epochs")) a.epochs = positive_int(t, "epochs", 1);
+  a.learning_rate = t.number_or("learning_rate", a.learning_rate, core::Sign::positive);
   t.reject_unknown_keys();
 }
 

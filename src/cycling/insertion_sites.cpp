@@ -46,6 +46,7 @@ SiteFinder::SiteFinder(const IonSettings& ion, SiteFinderOptions options) : ion_
     const double d = ion_.min_distance_for(z);
     min_distance_sq_by_z_[static_cast<std::size_t>(z)] = d * d;
   }
+  ion_min_distance_ = ion_.min_distance_for(ion_.z);
 }
 
 core::Vec3 SiteFinder::to_fractional(const core::Vec3& r) const { return h_inv_.transpose() * (r - origin_); }
@@ -80,18 +81,24 @@ void SiteFinder::prepare(const core::System& system, const InsertionSettings& se
     periodic_ = {false, false, false};
     plane_spacing_ = extent;
   }
-  build_grid(system);
-  // Layers and free boundaries only matter to the site sets defined by them.
+  // The host's layers give the "auto" exclusion, which the grid's bin width must know.
+  const bool auto_exclusion_wanted = std::isnan(ion_.exclusion);
   const bool needs_host = settings.sites == SiteSet::galleries || settings.sites == SiteSet::edge ||
                           settings.sites == SiteSet::surface;
-  if (needs_host) {
-    analyse_host(system);
-  } else {
+  if (needs_host || auto_exclusion_wanted) analyse_host(system);
+  exclusion_ = auto_exclusion_wanted ? auto_exclusion() : ion_.exclusion;
+  if (ion_.z >= 1 && ion_.z <= kMaxZ) {
+    const double d = std::max(ion_min_distance_, exclusion_);
+    min_distance_sq_by_z_[static_cast<std::size_t>(ion_.z)] = d * d;
+  }
+  // Layers and free boundaries only matter to the site sets defined by them.
+  if (!needs_host) {
     galleries_.clear();
     in_plane_ = {};
     normal_ = {};
     c_spacing_ = plane_spacing_[2];
   }
+  build_grid(system);
   plan_site_set(settings);
 }
 
@@ -266,6 +273,20 @@ void SiteFinder::analyse_host(const core::System& system) {
       galleries_.push_back({static_cast<int>(k), below.height, upper});
     }
   }
+}
+
+double SiteFinder::auto_exclusion() const {
+  // s_full² = 2 A / (√3 c_g): the spacing of c_g ions per gallery on a triangular lattice over the
+  // host's in-plane area A (header comment).
+  if (!has_lattice_ || galleries_.empty() || !(ion_.capacity > 0.0) || !periodic_[0] || !periodic_[1]) return 0.0;
+  double area = h_.row(0).cross(h_.row(1)).norm();
+  for (int a = 0; a < 2; ++a) {
+    const Extent& e = in_plane_[static_cast<std::size_t>(a)];
+    if (e.free) area *= std::clamp(e.hi - e.lo, 0.0, 1.0);
+  }
+  const double per_gallery = ion_.capacity / static_cast<double>(galleries_.size());
+  if (!(area > 0.0) || !(per_gallery > 0.0)) return 0.0;
+  return kAutoExclusionFraction * std::sqrt(2.0 * area / (std::sqrt(3.0) * per_gallery));
 }
 
 void SiteFinder::plan_site_set(const InsertionSettings& settings) {
@@ -521,8 +542,10 @@ std::string SiteFinder::failure_message(int max_tries) const {
     symbol = std::string(core::symbol(ion_.z));
   } catch (const Error&) {
   }
-  return "no site in the " + site_set_name(settings_.sites) + " keeps " + symbol + " at least " +
-         format_length(ion_.min_distance) + " from other atoms (" + std::to_string(max_tries) + " tries)";
+  std::string text = "no site in the " + site_set_name(settings_.sites) + " keeps " + symbol + " at least " +
+                     format_length(ion_.min_distance) + " from other atoms";
+  if (exclusion_ > ion_min_distance_) text += " and " + format_length(exclusion_) + " from other " + symbol;
+  return text + " (" + std::to_string(max_tries) + " tries)";
 }
 
 }  // namespace ioncycle::cycling

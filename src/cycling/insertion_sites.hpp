@@ -29,6 +29,18 @@
 // Candidates are wrapped into the cell on periodic axes, except region candidates, which stay
 // in their box.
 //
+// In-plane exclusion. A new ion also keeps IonSettings::exclusion from every ion of its own
+// species. "auto" (the default) is kAutoExclusionFraction × s_full, where s_full is the spacing of
+// the ions in a full gallery ordered on a triangular lattice: s_full² = 2 A / (√3 c_g), with A the
+// host's in-plane area (the periodic a × b cell, cut to the host's extent along a free in-plane
+// axis) and c_g = capacity / galleries the ions of one full gallery. In LiC6 that spacing is
+// √3 a = 4.26 Å, the second hexagon-centre distance; the first, a = 2.46 Å, is never occupied
+// (in-plane nearest-neighbour exclusion, the lattice-gas picture of Li in graphite: Dahn, Phys.
+// Rev. B 44, 9170 (1991)), and 0.8 × 4.26 = 3.41 Å lies halfway between the two. In LiCoO2,
+// s_full = a = 2.82 Å and the exclusion (2.25 Å) only keeps ions from sharing a site. Without
+// galleries or a periodic in-plane cell, "auto" is none. prepare() works it out for the current
+// configuration; exclusion() reports it.
+//
 // sample() returns nullopt when none of `max_tries` random points is far enough from every atom
 // (or when the site set is empty for this structure: unavailable_reason() says why); the caller
 // turns this into a SimulationError with the run's context.
@@ -64,6 +76,9 @@ struct Gallery {
   [[nodiscard]] double mid() const { return 0.5 * (lower + upper); }
 };
 
+/// "auto" exclusion as a fraction of the full gallery's ion spacing (see the header comment).
+inline constexpr double kAutoExclusionFraction = 0.8;
+
 /// Tunables of the geometry analysis; the defaults suit graphite and layered oxides.
 struct SiteFinderOptions {
   double layer_gap = 1.5;          ///< Å: height gap separating two layers (defects::LayerOptions::gap)
@@ -98,6 +113,9 @@ class SiteFinder {
   /// Whether the host has a free edge (SiteSet::edge) or surface (SiteSet::surface).
   [[nodiscard]] bool has_free_boundary(SiteSet edge_or_surface) const;
 
+  /// The ion–ion exclusion (Å) of the last prepare(): IonSettings::exclusion when given, the
+  /// "auto" value for this host, or 0 (none).
+  [[nodiscard]] double exclusion() const { return exclusion_; }
   /// Galleries found by the last prepare(), by index.
   [[nodiscard]] const std::vector<Gallery>& galleries() const { return galleries_; }
   /// Why the prepared site set holds no point at all ("" when it has some).
@@ -122,6 +140,7 @@ class SiteFinder {
   };
 
   void build_grid(const core::System& system);
+  [[nodiscard]] double auto_exclusion() const;
   void analyse_host(const core::System& system);
   void plan_site_set(const InsertionSettings& settings);
   [[nodiscard]] std::optional<SiteCandidate> draw(core::Rng& rng) const;
@@ -133,6 +152,8 @@ class SiteFinder {
   IonSettings ion_;
   SiteFinderOptions options_;
   std::vector<double> min_distance_sq_by_z_;  // index z
+  double ion_min_distance_ = 0.0;             // min_distance_for(ion z), before the exclusion
+  double exclusion_ = 0.0;
   double max_min_distance_ = 0.0;
 
   // Frame: r = origin + s · H (rows of H are the lattice vectors, or a bounding box).

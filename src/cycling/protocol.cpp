@@ -443,6 +443,25 @@ IonSettings parse_ion(const ConfigTable& t, const ProtocolContext& ctx) {
     }
     to->reject_unknown_keys();
   }
+  if (t.has("exclusion")) {
+    std::optional<std::string> word;
+    try {
+      word = t.optional_string("exclusion");
+    } catch (const InputError&) {
+      throw t.error_at("exclusion", "'exclusion' must be \"auto\", \"none\" or a length such as \"3.4 A\"");
+    }
+    if (*word == "auto") {
+      ion.exclusion = std::numeric_limits<double>::quiet_NaN();
+    } else if (*word == "none") {
+      ion.exclusion = 0.0;
+    } else {
+      try {
+        ion.exclusion = t.require_quantity("exclusion", Dimension::length, Sign::positive);
+      } catch (const InputError& e) {
+        throw t.error_at("exclusion", e.message(), "\"auto\" (the default), \"none\" or a length such as \"3.4 A\"");
+      }
+    }
+  }
   t.reject_unknown_keys();
   return ion;
 }
@@ -637,6 +656,9 @@ std::string to_toml(const CyclingSettings& settings) {
   os << "electrode = " << q(ion.electrode == Electrode::anode ? "anode" : "cathode") << "\n";
   if (ion.mu_ref) os << "mu_ref = " << qty(*ion.mu_ref, Dimension::energy) << "\n";
   os << "min_distance = " << qty(ion.min_distance, Dimension::length) << "\n";
+  os << "exclusion = "
+     << (std::isnan(ion.exclusion) ? q("auto") : ion.exclusion == 0.0 ? q("none") : qty(ion.exclusion, Dimension::length))
+     << "\n";
   if (!ion.min_distance_to.empty()) {
     os << "\n[ion.min_distance_to]\n";
     for (const auto& [z, d] : ion.min_distance_to) os << core::symbol(z) << " = " << qty(d, Dimension::length) << "\n";

@@ -12,6 +12,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <limits>
 #include <map>
 #include <optional>
 #include <string>
@@ -40,6 +41,11 @@ struct IonSettings {
   /// "1.5 A"), and per other species (`[ion.min_distance_to] C = "1.6 A"`), keyed by atomic number.
   double min_distance = 1.5;
   std::map<int, double> min_distance_to;
+  /// In-plane exclusion between ions of the mobile species (`exclusion`): a new ion keeps at
+  /// least this far (Å) from every ion already there, on top of min_distance. NaN: "auto", which
+  /// SiteFinder works out from the host (kAutoExclusionFraction × the ion spacing of a full,
+  /// ordered gallery; insertion_sites.hpp); 0: "none".
+  double exclusion = std::numeric_limits<double>::quiet_NaN();
   /// The distance to use between the ion and an atom of atomic number z.
   [[nodiscard]] double min_distance_for(int z) const;
 };

@@ -327,9 +327,16 @@ std::int64_t ProtocolRunner::next_stop() const {
 void ProtocolRunner::record(const ExchangeEvent& e, const std::string& kind) {
   const StepSpec& s = current();
   const bool is_insert = e.kind == ExchangeKind::insert;
+  if (!e.accepted && !e.failure.empty() && s.type == StepType::intercalate) {
+    // No free site for the next ion: the host is full under its exclusions at this x, as a
+    // galvanostatic charge ends at its cut-off. The step ends (docs/protocols.md, intercalate);
+    // the protocol goes on with the next one.
+    end_step("host full: " + e.failure);
+    return;
+  }
   if (!e.accepted && !e.failure.empty() && s.type != StepType::hold) {
-    // A galvanostatic event that cannot happen (no free site, nothing to remove) stops the run:
-    // the schedule cannot be kept.
+    // A removal that cannot happen (no ion the policy can take) stops the run: the schedule
+    // cannot be kept.
     std::ostringstream where;
     where << "cycle " << (cursor_.cycle + 1) << ", " << s.label() << ", t = "
           << units::format_quantity(sim_.time(), units::Dimension::time);
@@ -382,7 +389,7 @@ void ProtocolRunner::do_events() {
     case StepType::intercalate: {
       const ExchangeEvent e = exchanger_.insert(system, sim_.forces(), s.insertion, temperature, ledger_, sim_.time());
       record(e, "insert");
-      cursor_.next_event += steps_of(s.interval);
+      if (cursor_.step_started) cursor_.next_event += steps_of(s.interval);  // not when it ended the step
       break;
     }
     case StepType::deintercalate: {

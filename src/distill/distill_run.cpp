@@ -279,8 +279,18 @@ DistillReport run_distill(const DistillSettings& settings, const DistillInputs& 
       StageClock clock(report.stage_seconds, "train");
       write_frames_file(path("training", round, ".extxyz"), training);
       log << "training    round " << round << ": " << training.size() << " frames\n" << std::flush;
-      const NepTrainingRun run = train_nep(hyper, path("training", round, ".extxyz"), path("train", round, ""),
-                                           settings.seed + static_cast<std::uint64_t>(round), settings.python);
+      NepHyperparameters round_hyper = hyper;
+      std::string start_from;
+      if (round > 0) {
+        if (settings.active.epochs > 0) round_hyper.epochs = settings.active.epochs;
+        if (settings.active.warm_start) {
+          start_from = path("model", round - 1, ".txt");
+          round_hyper.learning_rate = settings.active.learning_rate;
+        }
+      }
+      const NepTrainingRun run =
+          train_nep(round_hyper, path("training", round, ".extxyz"), path("train", round, ""),
+                    settings.seed + static_cast<std::uint64_t>(round), settings.python, start_from);
       io::write_file_atomically(model_path, [&](std::ostream& o) { o << std::ifstream(run.model_path).rdbuf(); });
     }
     potentials::NepPotential student(model_path);
@@ -399,7 +409,8 @@ DistillReport run_distill(const DistillSettings& settings, const DistillInputs& 
                           {"neurons", hyper.neurons},
                           {"batch", hyper.batch},
                           {"epochs", hyper.epochs},
-                          {"lambda", {hyper.lambda_e, hyper.lambda_f, hyper.lambda_v}}};
+                          {"lambda", {hyper.lambda_e, hyper.lambda_f, hyper.lambda_v}},
+                          {"learning_rate", hyper.learning_rate}};
   // The settings as resolved (every default filled in), next to input.toml as written.
   const SamplingSettings& sp = settings.sampling;
   j["settings"] = {
@@ -436,7 +447,10 @@ DistillReport run_distill(const DistillSettings& settings, const DistillInputs& 
         {"md_timestep_fs", settings.active.md.timestep},
         {"md_frames", settings.active.md.frames},
         {"select_force_rmse_eV_per_A", settings.active.select_force_rmse},
-        {"max_selected", settings.active.max_selected}}}};
+        {"max_selected", settings.active.max_selected},
+        {"warm_start", settings.active.warm_start},
+        {"learning_rate", settings.active.learning_rate},
+        {"epochs", settings.active.epochs > 0 ? settings.active.epochs : settings.training.epochs}}}};
   nlohmann::json summary;
   summary["ioncycle_version"] = IONCYCLE_VERSION;
   summary["distill"] = j;

@@ -51,6 +51,14 @@ struct ActiveLearningSettings {
   SnapshotSettings md{{300.0, 600.0}, 400, 1.0, 4, 1};
   double select_force_rmse = 0.08;  ///< eV/Å
   int max_selected = 50;            ///< per round
+  /// Model R (R ≥ 1) starts from model R−1's weights instead of a random initialization: the
+  /// new frames correct a model that is already close, so fewer epochs reach the same error.
+  bool warm_start = true;
+  int epochs = 0;  ///< epochs of the trainings after model 0; 0: the same as [training] epochs
+  /// Initial learning rate of a warm-started training: TorchNEP's 0.01 is for a random start; at
+  /// that rate the fresh optimizer's first steps undo much of the start model's fit (measured in
+  /// tests/unit/distill/test_nep_training.cpp), so warm rounds start ten times lower.
+  double learning_rate = 0.001;
 };
 
 struct Targets {

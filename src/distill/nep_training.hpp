@@ -30,6 +30,8 @@ struct NepHyperparameters {
   int neurons = 30;
   int batch = 8;
   int epochs = 100;
+  /// Adam's initial learning rate (TorchNEP's `lr`; its default 0.01, decayed on plateaus).
+  double learning_rate = 0.01;
   /// Loss weights of energy, forces and virial. GPUMD's defaults (1, 1, 0.1) rather than
   /// TorchNEP's (0.01, 1, 0.01): a student must get energies right as well (the voltage is an
   /// energy difference), and with TorchNEP's weights a short training leaves energy errors of
@@ -53,8 +55,11 @@ struct NepTrainingRun {
 /// `python`: the trainer environment's interpreter; "" finds $IONCYCLE_NEP_PYTHON or
 /// .venv-nep/bin/python above the executable. InputError when it is missing (hint: run
 /// ./scripts/setup); SimulationError with the end of TorchNEP's output when training fails.
+/// `start_from`: a nep.txt of the same hyperparameters whose weights the training starts from
+/// (TorchNEP's fine-tuning: a fresh optimizer at the initial learning rate); "" starts from
+/// TorchNEP's random initialization. A killed training resumes from its checkpoint either way.
 [[nodiscard]] NepTrainingRun train_nep(const NepHyperparameters& h, const std::string& training_set,
                                        const std::string& work_dir, std::uint64_t seed,
-                                       const std::string& python = "");
+                                       const std::string& python = "", const std::string& start_from = "");
 
 }  // namespace ioncycle::distill

@@ -58,6 +58,7 @@ cycling::IonSettings ion_settings(const SamplingSettings& s) {
   ion.z = s.ion_z;
   ion.min_distance = s.min_distance;
   ion.min_distance_to[s.ion_z] = s.ion_spacing;
+  ion.exclusion = 0.0;  // ion_spacing is the sampling's own exclusion (its configurations go beyond a run's)
   return ion;
 }
 

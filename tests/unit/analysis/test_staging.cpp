@@ -79,6 +79,14 @@ TEST_CASE("stage index from gallery occupancies", "[unit][analysis][staging]") {
   CHECK(label({1, 0, 0, 1, 0}, false) == "3");
   CHECK(classify_stage({0, 1, 0, 0, 1, 0}, true, o).index == 3);
   CHECK(classify_stage({1, 1, 0, 1, 0, 0}, true, o).index == 0);
+  // More ions than a gallery's capacity is no stage: the old quickstart put all 6 Li of a
+  // 2-gallery, 36-C cell (capacity 3 each) into one gallery, which the filled/empty test alone
+  // calls stage 2.
+  CHECK(label({2, 0}) == "overfilled");
+  CHECK(label({4.0 / 3.0, 1, 4.0 / 3.0, 1}) == "overfilled");
+  CHECK(label({0.35, 1.2}) == "overfilled");  // checked before "disordered"
+  CHECK(classify_stage({2, 0}, true, o).index == 0);
+  CHECK(label({1.0 + 1e-12, 1}) == "1");  // exactly full, up to rounding, is filled
 }
 
 TEST_CASE("constructed stage-1, stage-2, stage-3 and mixed graphite give their stage", "[unit][analysis][staging]") {

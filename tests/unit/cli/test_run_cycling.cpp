@@ -16,6 +16,8 @@
 #include <sstream>
 #include <thread>
 
+#include <nlohmann/json.hpp>
+
 #include "core/rng.hpp"
 #include "io/h5md_reader.hpp"
 #include "graphite_lj.hpp"
@@ -406,4 +408,33 @@ TEST_CASE("run: a run file given without a directory (in the working directory) 
   INFO(r.output);
   CHECK(r.exit_code == 0);
   CHECK(fs::exists(dir + "/run/summary.json"));
+}
+
+TEST_CASE("run: a charge that finds the host full ends its step, and the protocol goes on", "[integration][cycling]") {
+  // An exclusion above LiC6's Li-Li distance (4.26 A): the 3x3 galleries of the 36-C host hold
+  // fewer ions than its capacity of 6, so the charge to soc 1 cannot finish.
+  const std::string dir = t::temp_dir("run-host-full");
+  const std::string out = dir + "/run";
+  const auto file = cycling_file(dir, kCycle, "[output]\ndirectory = \"" + out + "\"\n");
+  {
+    std::string text = t::read_file(file);
+    text.replace(text.find("mu_ref"), 0, "exclusion = \"4.4 A\"\n");
+    std::ofstream(file) << text;
+  }
+  const auto r = run(t::shell_quote(file) + " --threads 1");
+  INFO(r.output);
+  REQUIRE(r.exit_code == 0);
+  const auto rows = t::lines_of(t::read_file(out + "/events.csv"));
+  int inserted = 0;
+  for (std::size_t k = 1; k < rows.size(); ++k) inserted += t::csv_cells(rows[k])[6] == "insert" ? 1 : 0;
+  CHECK(inserted >= 2);
+  CHECK(inserted < 6);
+  const auto summary = nlohmann::json::parse(t::read_file(out + "/summary.json"));
+  const auto& steps = summary.at("protocol_steps");
+  REQUIRE(steps.size() == 3);
+  CHECK_THAT(steps[0].at("end_reason").get<std::string>(), Catch::StartsWith("host full: no site") &&
+                                                             Catch::Contains("4.4 A from other Li"));
+  CHECK(steps[1].at("type").get<std::string>() == "rest");
+  CHECK(steps[2].at("type").get<std::string>() == "deintercalate");
+  CHECK(t::read_file(out + "/resolved.toml").find("exclusion = \"4.4 A\"") != std::string::npos);
 }

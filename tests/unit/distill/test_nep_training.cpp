@@ -34,7 +34,7 @@ TEST_CASE("nep.in holds the hyperparameters and refuses what TorchNEP would misr
   const std::string text = ioncycle::distill::nep_input(h);
   CHECK(text ==
         "type 2 Li C\nversion 4\ncutoff 6 4\nn_max 4 4\nbasis_size 8 8\nl_max 4 2 0\nneuron 30\nbatch 8\n"
-        "epoch 100\nlambda_e 1\nlambda_f 1\nlambda_v 0.1\n");
+        "epoch 100\nlambda_e 1\nlambda_f 1\nlambda_v 0.1\nlr 0.01\n");
   auto bad = h;
   bad.elements.clear();
   CHECK_THROWS_AS(ioncycle::distill::nep_input(bad), ioncycle::InputError);
@@ -47,6 +47,9 @@ TEST_CASE("nep.in holds the hyperparameters and refuses what TorchNEP would misr
   bad = h;
   bad.lambda_e = -1.0;
   CHECK_THROWS_WITH(ioncycle::distill::nep_input(bad), Catch::Contains("lambda"));
+  bad = h;
+  bad.learning_rate = 0.0;
+  CHECK_THROWS_WITH(ioncycle::distill::nep_input(bad), Catch::Contains("learning rate"));
   bad = h;
   bad.version = 5;
   CHECK_THROWS_AS(ioncycle::distill::nep_input(bad), ioncycle::InputError);
@@ -111,4 +114,22 @@ TEST_CASE("a NEP student trained by TorchNEP on a teacher's labels loads and has
   CHECK(errors.frames == labels.size());
   CHECK(std::isfinite(errors.energy_rmse));
   CHECK(errors.force_rmse < 0.2 * force_rms);  // measured: 0.21 against 3.35 eV/A (0.06)
+
+  // Warm start (active learning's rounds): two epochs from the trained model keep what it learned,
+  // two epochs from TorchNEP's random start do not.
+  auto short_run = h;
+  short_run.epochs = 2;
+  short_run.learning_rate = 0.001;  // active learning's default for warm-started rounds
+  const auto warm = ioncycle::distill::train_nep(short_run, dir + "/train.extxyz", dir + "/warm", 5, "", run.model_path);
+  const auto cold = ioncycle::distill::train_nep(short_run, dir + "/train.extxyz", dir + "/cold", 5);
+  ioncycle::potentials::NepPotential warm_model(warm.model_path), cold_model(cold.model_path);
+  const auto warm_errors = ioncycle::distill::label_errors(warm_model, labels);
+  const auto cold_errors = ioncycle::distill::label_errors(cold_model, labels);
+  WARN("two epochs: warm-started force RMSE " << warm_errors.force_rmse << " eV/A, from scratch "
+                                               << cold_errors.force_rmse << " eV/A");
+  CHECK(warm_errors.force_rmse < 0.2 * force_rms);
+  CHECK(warm_errors.force_rmse < 0.5 * cold_errors.force_rmse);
+  CHECK_THROWS_WITH(
+      ioncycle::distill::train_nep(short_run, dir + "/train.extxyz", dir + "/none", 5, "", dir + "/missing-nep.txt"),
+      Catch::Contains("missing-nep.txt"));
 }
