@@ -144,7 +144,10 @@ def gallery_point(atoms, xy):
 def with_li(path, position, out):
     atoms = read(path)
     from ase import Atom
+    ids = atoms.arrays.get("id")
     atoms.append(Atom("Li", position))
+    if ids is not None:  # ioncycle's persistent ids: the new atom gets a fresh one
+        atoms.arrays["id"][-1] = int(ids.max()) + 1
     write(out, atoms, format="extxyz")
     return out
 

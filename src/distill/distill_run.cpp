@@ -221,8 +221,13 @@ DistillReport run_distill(const DistillSettings& settings, const DistillInputs& 
       md.timestep = settings.sampling.md_timestep;
       md.frames = settings.sampling.md_frames;
       md.seed = settings.seed;
+      md.journal = path("teacher-md", 0, ".extxyz");
+      md.progress = [&log](int done, int total) {
+        log << "sampling    teacher MD " << done << "/" << total << " trajectories\n" << std::flush;
+      };
       const auto teacher = inputs.teacher();
       const Snapshots snaps = md_snapshots(bases, *teacher, md);
+      if (snaps.resumed > 0) log << "sampling    " << snaps.resumed << " teacher MD trajectories taken from the journal\n";
       if (snaps.failed > 0) log << "sampling    " << snaps.failed << " teacher MD runs failed; first: " << snaps.first_failure << "\n";
       all.insert(all.end(), snaps.frames.begin(), snaps.frames.end());
       for (std::size_t k = 0; k < inputs.included.size(); ++k) {

@@ -1,15 +1,10 @@
 // SPDX-License-Identifier: MIT
 #include "distill/labels.hpp"
 
-#include <fcntl.h>
 #include <omp.h>
-#include <unistd.h>
 
 #include <algorithm>
-#include <cerrno>
 #include <cmath>
-#include <cstdlib>
-#include <cstring>
 #include <exception>
 #include <filesystem>
 #include <fstream>
@@ -17,6 +12,7 @@
 #include <sstream>
 
 #include "core/content_hash.hpp"
+#include "distill/journal.hpp"
 #include "core/error.hpp"
 #include "io/extxyz.hpp"
 
@@ -26,43 +22,6 @@ namespace {
 
 constexpr const char* kIndexKey = "config_index";
 constexpr const char* kHashKey = "config_hash";
-
-// The byte length of the journal's complete frames (each: a count line N, a comment line and N
-// atom lines, every line ending in '\n'); what follows is a partial frame of a killed write.
-std::size_t complete_prefix(const std::string& text) {
-  std::size_t pos = 0;
-  std::size_t complete = 0;
-  while (pos < text.size()) {
-    const std::size_t eol = text.find('\n', pos);
-    if (eol == std::string::npos) break;
-    const std::string count_line = text.substr(pos, eol - pos);
-    char* end = nullptr;
-    const long long n = std::strtoll(count_line.c_str(), &end, 10);
-    if (end == count_line.c_str() || n < 0) break;  // not a count line: left to the reader's error
-    std::size_t at = eol + 1;
-    bool whole = true;
-    for (long long line = 0; line < n + 1; ++line) {
-      const std::size_t next = text.find('\n', at);
-      if (next == std::string::npos) {
-        whole = false;
-        break;
-      }
-      at = next + 1;
-    }
-    if (!whole) break;
-    pos = at;
-    complete = at;
-  }
-  return complete;
-}
-
-std::string read_text(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw InputError("cannot open the label journal '" + path + "'", "check the path and its permissions");
-  std::ostringstream buffer;
-  buffer << in.rdbuf();
-  return buffer.str();
-}
 
 std::vector<io::Frame> parse_frames(const std::string& text, const std::string& path) {
   if (text.empty()) return {};  // a new journal, or one killed inside its first frame
@@ -79,33 +38,6 @@ std::int64_t index_of(const io::Frame& frame, const std::string& path) {
                      "point the labels at a new file, or remove this one");
   }
   return *value;
-}
-
-// Append `text` to the file with one write and fsync it; errors name the journal.
-void append_durably(const std::string& path, const std::string& text) {
-  const int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
-  if (fd < 0) {
-    throw InputError("cannot open the label journal '" + path + "' for writing: " + std::strerror(errno),
-                     "check that its directory exists and is writable");
-  }
-  std::size_t done = 0;
-  while (done < text.size()) {
-    const ssize_t wrote = ::write(fd, text.data() + done, text.size() - done);
-    if (wrote < 0 && errno == EINTR) continue;
-    if (wrote <= 0) {
-      const std::string why = std::strerror(errno);
-      ::close(fd);
-      throw InputError("writing the label journal '" + path + "' failed: " + why,
-                       "free disk space and run again: the labels written so far are kept");
-    }
-    done += static_cast<std::size_t>(wrote);
-  }
-  const bool synced = ::fsync(fd) == 0;
-  const bool closed = ::close(fd) == 0;
-  if (!synced || !closed) {
-    throw InputError("writing the label journal '" + path + "' failed: " + std::strerror(errno),
-                     "free disk space and run again: the labels written so far are kept");
-  }
 }
 
 // One teacher evaluation of `frame` as a journal frame.
@@ -175,8 +107,9 @@ std::string structure_hash(const core::System& system) {
 }
 
 std::vector<io::Frame> read_labels(const std::string& path) {
-  const std::string text = read_text(path);
-  std::vector<io::Frame> frames = parse_frames(text.substr(0, complete_prefix(text)), path);
+  const std::string text = read_journal(path, "label journal");
+  const auto ends = complete_frame_ends(text);
+  std::vector<io::Frame> frames = parse_frames(text.substr(0, ends.empty() ? 0 : ends.back()), path);
   std::vector<std::pair<std::int64_t, std::size_t>> order;
   for (std::size_t k = 0; k < frames.size(); ++k) order.emplace_back(index_of(frames[k], path), k);
   std::sort(order.begin(), order.end());
@@ -197,8 +130,9 @@ LabelSummary label_frames(std::span<const io::Frame> frames, const TeacherFactor
   // What the journal already holds; a partial last frame is cut off.
   std::vector<bool> done(frames.size(), false);
   if (std::filesystem::exists(path)) {
-    const std::string text = read_text(path);
-    const std::size_t complete = complete_prefix(text);
+    const std::string text = read_journal(path, "label journal");
+    const auto ends = complete_frame_ends(text);
+    const std::size_t complete = ends.empty() ? 0 : ends.back();
     for (const io::Frame& frame : parse_frames(text.substr(0, complete), path)) {
       const std::int64_t index = index_of(frame, path);
       const auto it = frame.info.find(kHashKey);
@@ -252,7 +186,7 @@ LabelSummary label_frames(std::span<const io::Frame> frames, const TeacherFactor
       io::write_extxyz(text, {frame});
       const std::lock_guard<std::mutex> lock(journal);
       if (failure) continue;
-      append_durably(path, text.str());
+      append_durably(path, text.str(), "label journal");
       ++labelled;
     } catch (...) {
       const std::lock_guard<std::mutex> lock(journal);

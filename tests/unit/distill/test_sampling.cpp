@@ -6,12 +6,14 @@
 
 #include <algorithm>
 #include <cmath>
+#include <fstream>
 
 #include "core/error.hpp"
 #include "defects/graphite.hpp"
 #include "distill/md_snapshots.hpp"
 #include "distill/sampling.hpp"
 #include "distill_testing.hpp"
+#include "testing.hpp"
 
 namespace d = ioncycle::distill;
 namespace t = ioncycle::testing;
@@ -193,4 +195,58 @@ TEST_CASE("MD snapshots: evenly spaced, categories kept, and a failing trajector
   CHECK(some.failed == 2);
   CHECK_FALSE(some.first_failure.empty());
   CHECK(some.frames.size() == (bases.size() - 1) * 2 * 4);
+}
+
+TEST_CASE("MD snapshots resume from their journal with the frames of an uninterrupted call", "[unit][distill]") {
+  const auto host = graphite_host(2);
+  d::SamplingSettings s;
+  s.ion_fractions = {0.0, 0.5, 1.0};
+  s.arrangements = {"random"};
+  Rng rng(4);
+  const auto bases = d::base_configurations({host}, s, rng);
+  REQUIRE(bases.size() == 3);
+  auto teacher = t::graphite_li_teacher();
+  d::SnapshotSettings md;
+  md.temperatures = {300.0, 600.0};
+  md.steps = 12;
+  md.frames = 3;
+  md.seed = 9;
+  const std::string dir = t::temp_dir("md_journal");
+  const auto plain = d::md_snapshots(bases, teacher, md);  // no journal
+
+  md.journal = dir + "/md.extxyz";
+  std::vector<std::pair<int, int>> progress;
+  md.progress = [&](int done, int total) { progress.emplace_back(done, total); };
+  const auto first = d::md_snapshots(bases, teacher, md);
+  REQUIRE(first.frames.size() == 6 * 3);
+  CHECK(first.resumed == 0);
+  REQUIRE(progress.size() == 6);
+  CHECK(progress.back() == std::make_pair(6, 6));
+
+  // A call killed inside trajectory 3's record: two records and a half are on disk.
+  const std::string full = t::read_file(md.journal);
+  const auto frame_lines = [&](std::size_t atoms) { return atoms + 2; };
+  std::size_t lines = 0;
+  for (int k = 0; k < 2; ++k) lines += 3 * frame_lines(bases[0].system.num_atoms());  // x = 0: trajectories 0, 1
+  lines += frame_lines(bases[1].system.num_atoms()) + 5;  // trajectory 2: one frame and a cut one
+  std::size_t cut = 0;
+  for (std::size_t line = 0; line < lines; ++line) cut = full.find('\n', cut) + 1;
+  std::ofstream(md.journal, std::ios::trunc) << full.substr(0, cut);
+
+  const auto resumed = d::md_snapshots(bases, teacher, md);
+  CHECK(resumed.resumed == 2);
+  REQUIRE(resumed.frames.size() == plain.frames.size());
+  for (std::size_t f = 0; f < plain.frames.size(); ++f) {
+    CHECK(origin(resumed.frames[f]) == origin(plain.frames[f]));
+    const auto a = plain.frames[f].system.positions();
+    const auto b = resumed.frames[f].system.positions();
+    REQUIRE(a.size() == b.size());
+    for (std::size_t i = 0; i < a.size(); ++i) CHECK((a[i] - b[i]).norm() < 1e-9);  // extxyz keeps 1e-10 A
+  }
+  // The journal now holds each trajectory once: a third call runs nothing.
+  CHECK(d::md_snapshots(bases, teacher, md).resumed == 6);
+
+  // Another seed is another sampling: the journal is refused, not mixed in.
+  md.seed = 10;
+  CHECK_THROWS_WITH(d::md_snapshots(bases, teacher, md), Catch::Contains("other start structures or MD settings"));
 }
