@@ -12,12 +12,15 @@
 #include <cmath>
 #include <filesystem>
 #include <iomanip>
+#include <sstream>
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.hpp"
 #include "cli/frame_select.hpp"
 #include "cli/threads.hpp"
 #include "core/elements.hpp"
+#include "core/error.hpp"
+#include "core/geometry.hpp"
 #include "core/units.hpp"
 #include "io/structure_io.hpp"
 #include "potentials/potential_spec.hpp"
@@ -25,6 +28,39 @@
 namespace ioncycle::cli {
 
 namespace fs = std::filesystem;
+
+namespace {
+
+// A single point that is not a number is no result: say which potential gave it and point at the
+// usual cause, atoms on top of each other (issue "Reliability": eval printed "energy inf eV").
+void refuse_non_finite(const potentials::ForceResult& result, const core::System& system, const std::string& spec,
+                       const std::string& name) {
+  std::string what;
+  if (!std::isfinite(result.energy)) {
+    std::ostringstream e;
+    e << "a non-finite energy (" << result.energy << " eV)";
+    what = e.str();
+  } else {
+    for (std::size_t i = 0; i < result.forces.size(); ++i) {
+      if (!result.forces[i].allFinite()) {
+        what = "a non-finite force on atom " + std::to_string(i);
+        break;
+      }
+    }
+  }
+  if (what.empty()) return;
+  std::ostringstream message;
+  message << "the potential '" << spec << "' (" << name << ") gave " << what << " for this structure";
+  const core::ClosestPair pair = core::closest_pair(system);
+  if (std::isfinite(pair.distance)) {
+    message << "; its closest atoms, " << pair.i << " (" << core::symbol(system.atomic_numbers()[pair.i]) << ") and "
+            << pair.j << " (" << core::symbol(system.atomic_numbers()[pair.j]) << "), are " << std::fixed
+            << std::setprecision(3) << pair.distance << " A apart";
+  }
+  throw SimulationError("eval", message.str());
+}
+
+}  // namespace
 
 CommandSpec eval_spec() {
   return {"eval", "STRUCTURE",
@@ -74,6 +110,7 @@ int run_eval(const ParsedArgs& args, const Context& ctx) {
   what.virial = periodic3;
   what.per_atom_energy = potential->has_per_atom_energy();
   const potentials::ForceResult result = potential->compute_once(system, what);
+  refuse_non_finite(result, system, spec, potential->name());
 
   const std::size_t n = system.num_atoms();
   std::array<double, 6> stress{};

@@ -141,10 +141,15 @@ ConfigTable ConfigTable::parse_file(const std::string& path) {
                      "give the path of a .toml file");
   }
   std::ifstream in(path, std::ios::binary);
-  std::ostringstream text;
-  if (!in || !(text << in.rdbuf())) {
-    throw InputError(where, "cannot read input file '" + path + "'", "check its permissions");
+  if (!in) throw InputError(where, "cannot read input file '" + path + "'", "check its permissions");
+  // An empty file makes `text << rdbuf()` fail without any read error: tell the two apart.
+  if (in.peek() == std::ifstream::traits_type::eof()) {
+    if (in.bad()) throw InputError(where, "cannot read input file '" + path + "'", "check its permissions");
+    throw InputError(where, "input file '" + path + "' is empty",
+                     "was it saved? examples/ holds complete files to start from");
   }
+  std::ostringstream text;
+  if (!(text << in.rdbuf())) throw InputError(where, "cannot read input file '" + path + "'", "check its permissions");
   return parse_string(text.str(), path);
 }
 

@@ -145,13 +145,19 @@ void replace_all(std::string& s, std::string_view from, std::string_view to) {
   }
 }
 
-// One spelling per unit for the table: no spaces ("kJ / mol"), ASCII "A" for both Å code points
-// (U+00C5 and the angstrom sign U+212B), "^3" for "³" and "**3", "u" for the micro signs.
+// One spelling per unit for the table: no spaces ("kJ / mol"; also the no-break, narrow no-break
+// and thin spaces that word processors put between a number and its unit), ASCII "A" for both Å
+// code points (U+00C5 and the angstrom sign U+212B), "K" for the kelvin sign U+212A, "^3" for "³"
+// and "**3", "u" for the micro signs.
 std::string normalize(std::string_view unit) {
   std::string s;
   for (const char c : unit) {
     if (c != ' ' && c != '\t') s += c;
   }
+  replace_all(s, "\xC2\xA0", "");      // U+00A0 NO-BREAK SPACE
+  replace_all(s, "\xE2\x80\xAF", "");  // U+202F NARROW NO-BREAK SPACE
+  replace_all(s, "\xE2\x80\x89", "");  // U+2009 THIN SPACE
+  replace_all(s, "\xE2\x84\xAA", "K");  // U+212A KELVIN SIGN
   replace_all(s, "\xC3\x85", "A");      // Å  U+00C5
   replace_all(s, "\xE2\x84\xAB", "A");  // Å  U+212B ANGSTROM SIGN
   replace_all(s, "\xC2\xB3", "^3");     // ³

@@ -66,11 +66,32 @@ std::string step_label(std::size_t index, StepType type) {
 
 std::string fmt(double value, Dimension dim) { return units::format_quantity(value, dim); }
 
+/// The most [md] timesteps a protocol time may span: 1e15 steps (1 s of simulated time at 1 fs)
+/// lie far beyond any run, and step counts stay exact in a double and an int64.
+constexpr double kMaxSteps = 1e15;
+
+/// `what`: how the key gives the time ("one event every"), "" for a time given as it is.
+InputError too_long(const ConfigTable& t, std::string_view key, double value, double timestep, std::string_view what = "") {
+  const std::string given = what.empty() ? "'" + std::string(key) + "' = " + fmt(value, Dimension::time)
+                                         : "'" + std::string(key) + "' gives " + std::string(what) + " " + fmt(value, Dimension::time) + ", which";
+  return t.error_at(key,
+                    given + " is longer than any run can be: more than 1e15 [md] timesteps of " + fmt(timestep, Dimension::time),
+                    "give the time in the unit you mean, e.g. \"20 ps\" or \"1 ns\"");
+}
+
+/// A positive time that a run can reach (at most kMaxSteps timesteps), or nullopt when absent.
+std::optional<double> optional_time(const ConfigTable& t, std::string_view key, double timestep) {
+  const auto value = t.optional_quantity(key, Dimension::time, Sign::positive);
+  if (value && !(*value / timestep <= kMaxSteps)) throw too_long(t, key, *value, timestep);
+  return value;
+}
+
 /// An interval that must be a whole number k ≥ 1 of timesteps; returns k·Δt exactly.
 /// `what` describes the interval for the message ("one event every").
 double whole_steps(const ConfigTable& t, std::string_view key, double interval, double timestep,
                    std::string_view what, const std::string& example_key_value) {
   const double n = interval / timestep;
+  if (!(n <= kMaxSteps)) throw too_long(t, key, interval, timestep, what);
   const double k = std::round(n);
   if (k >= 1.0 && std::fabs(n - k) <= 1e-6 * std::max(1.0, n)) return k * timestep;
   const double suggestion = std::max(1.0, k) * timestep;
@@ -97,7 +118,7 @@ int read_count(const ConfigTable& t, std::string_view key, std::int64_t fallback
 
 /// The conditions of `until` (of a step of `type`, or of the whole protocol when `type` is
 /// empty), each checked to be one that can end it.
-Until parse_until(const ConfigTable& t, std::optional<StepType> type, std::size_t index) {
+Until parse_until(const ConfigTable& t, std::optional<StepType> type, std::size_t index, double timestep) {
   Until u;
   if (const auto soc = t.optional_number("soc")) {
     if (*soc < 0.0 || *soc > 1.0) {
@@ -106,12 +127,12 @@ Until parse_until(const ConfigTable& t, std::optional<StepType> type, std::size_
     }
     u.soc = *soc;
   }
-  u.time = t.optional_quantity("time", Dimension::time, Sign::positive);
+  u.time = optional_time(t, "time", timestep);
   if (const auto events = t.optional_integer("events", Sign::positive)) u.events = *events;
   u.voltage = t.optional_quantity("voltage", Dimension::voltage);
   u.net_rate = t.optional_quantity("net_rate", Dimension::ion_rate, Sign::positive);
   u.audit_force_rmse = t.optional_quantity("audit_force_rmse", Dimension::force, Sign::positive);
-  const auto window = t.optional_quantity("rate_window", Dimension::time, Sign::positive);
+  const auto window = optional_time(t, "rate_window", timestep);
   t.reject_unknown_keys();
 
   const std::string owner = type ? step_label(index, *type) : std::string("the whole protocol ([protocol] until)");
@@ -262,8 +283,8 @@ void validate_region(const ConfigTable& t, const InsertionSettings& s) {
   }
 }
 
-std::optional<Until> read_until(const ConfigTable& t, StepType type, std::size_t index) {
-  if (const auto u = t.optional_table("until")) return parse_until(*u, type, index);
+std::optional<Until> read_until(const ConfigTable& t, StepType type, std::size_t index, double timestep) {
+  if (const auto u = t.optional_table("until")) return parse_until(*u, type, index, timestep);
   return std::nullopt;
 }
 
@@ -290,7 +311,7 @@ StepSpec parse_step(const ConfigTable& t, std::size_t index, const ProtocolConte
       s.temperature = read_temperature(t, "temperature").value_or(ctx.md_temperature);
       s.insertion = read_insertion(t, /*with_policy=*/true);
       s.voltage_window = read_count(t, "voltage_window", 8, Sign::positive);
-      until = read_until(t, s.type, index);
+      until = read_until(t, s.type, index, ctx.timestep);
       t.reject_unknown_keys();
       s.interval = whole_steps(t, "rate", 1.0 / rate, ctx.timestep, "one event every", "rate = \"1 ion / ");
       validate_region(t, s.insertion);
@@ -307,7 +328,7 @@ StepSpec parse_step(const ConfigTable& t, std::size_t index, const ProtocolConte
       s.removal.candidates = read_count(t, "candidates", 8, Sign::positive);
       s.removal.depth = t.quantity_or("depth", Dimension::length, "5 A", Sign::positive);
       s.voltage_window = read_count(t, "voltage_window", 8, Sign::positive);
-      until = read_until(t, s.type, index);
+      until = read_until(t, s.type, index, ctx.timestep);
       t.reject_unknown_keys();
       s.interval = whole_steps(t, "rate", 1.0 / rate, ctx.timestep, "one event every", "rate = \"1 ion / ");
       require_end(t, until, s.type, index, "{ soc = 0.0 }");
@@ -324,7 +345,7 @@ StepSpec parse_step(const ConfigTable& t, std::size_t index, const ProtocolConte
                          "trial positions and uniformly chosen removals; remove 'policy'");
       }
       s.insertion = read_insertion(t, /*with_policy=*/false);
-      until = read_until(t, s.type, index);
+      until = read_until(t, s.type, index, ctx.timestep);
       t.reject_unknown_keys();
       s.exchange_every = whole_steps(t, "exchange_every", every, ctx.timestep, "a round every", "exchange_every = \"");
       validate_region(t, s.insertion);
@@ -333,8 +354,8 @@ StepSpec parse_step(const ConfigTable& t, std::size_t index, const ProtocolConte
     }
     case StepType::rest: {
       s.temperature = read_temperature(t, "temperature").value_or(ctx.md_temperature);
-      const auto duration = t.optional_quantity("duration", Dimension::time, Sign::positive);
-      until = read_until(t, s.type, index);
+      const auto duration = optional_time(t, "duration", ctx.timestep);
+      until = read_until(t, s.type, index, ctx.timestep);
       t.reject_unknown_keys();
       if (duration && until) {
         throw t.error_at("until", "give either 'duration' or until = { time = ... } in " + step_label(index, s.type) +
@@ -350,8 +371,8 @@ StepSpec parse_step(const ConfigTable& t, std::size_t index, const ProtocolConte
     case StepType::ramp: {
       s.temperature = read_temperature(t, "from").value_or(ctx.md_temperature);
       const auto to = read_temperature(t, "to");
-      const auto duration = t.optional_quantity("duration", Dimension::time, Sign::positive);
-      until = read_until(t, s.type, index);
+      const auto duration = optional_time(t, "duration", ctx.timestep);
+      until = read_until(t, s.type, index, ctx.timestep);
       t.reject_unknown_keys();
       if (!(ctx.md_temperature > 0.0)) {
         throw t.error_at("type", "a ramp step needs a thermostat, and [md] has none (NVE)",
@@ -368,7 +389,7 @@ StepSpec parse_step(const ConfigTable& t, std::size_t index, const ProtocolConte
     }
     case StepType::minimize: {
       s.minimize = md::parse_fire_options(t);
-      until = read_until(t, s.type, index);
+      until = read_until(t, s.type, index, ctx.timestep);
       t.reject_unknown_keys();
       break;
     }
@@ -624,13 +645,18 @@ CyclingSettings parse_protocol(const ConfigTable& root, const ProtocolContext& c
   const ConfigTable& p = *protocol_table;
   Protocol& protocol = settings.protocol;
   const std::int64_t cycles = p.integer_or("cycles", 1);
-  if (cycles < 1 || cycles > std::numeric_limits<int>::max()) {
+  if (cycles < 1) {
     throw p.error_at("cycles", "'cycles' must be at least 1 (got " + std::to_string(cycles) + ")",
                      "the steps run once per cycle; cycles = 1 runs them once");
   }
+  if (cycles > std::numeric_limits<int>::max()) {
+    throw p.error_at("cycles", "'cycles' is too large (got " + std::to_string(cycles) + ", at most " +
+                                   std::to_string(std::numeric_limits<int>::max()) + ")",
+                     "a run of that many cycles would never end; [protocol] until = { time = ... } ends a long one");
+  }
   protocol.cycles = static_cast<int>(cycles);
   if (const auto until = p.optional_table("until")) {
-    protocol.end = parse_until(*until, std::nullopt, 0);
+    protocol.end = parse_until(*until, std::nullopt, 0, context.timestep);
     if (protocol.end.empty()) {
       throw p.error_at("until", "[protocol] until has no condition", "e.g. until = { time = \"500 ps\" }, or remove it");
     }

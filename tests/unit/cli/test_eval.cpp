@@ -143,3 +143,19 @@ TEST_CASE("eval: bad specs and bad model files are one located paragraph, status
   CHECK(r.exit_code == 2);
   CHECK_THAT(r.output, Catch::Contains("--threads"));
 }
+
+TEST_CASE("eval: a non-finite energy or force is an error naming the potential and the closest atoms",
+          "[unit][cli][eval]") {
+  const std::string dir = t::temp_dir("eval-nonfinite");
+  const std::string path = dir + "/same.extxyz";
+  std::ofstream(path) << "2\nLattice=\"10 0 0 0 10 0 0 0 10\" Properties=species:S:1:pos:R:3 pbc=\"T T T\"\n"
+                         "C 1 1 1\nC 1 1 1\n";
+  for (const char* flag : {"", " --json"}) {
+    const auto r = run_ioncycle("eval " + t::shell_quote(path) + " --potential 'lj:epsilon=0.01 eV,sigma=3 A,cutoff=5 A'" + flag);
+    INFO(r.output);
+    CHECK(r.exit_code == 1);
+    CHECK_THAT(r.output, Catch::Contains("gave a non-finite energy") && Catch::Contains("(lj)") &&
+                             Catch::Contains("0 (C) and 1 (C), are 0.000 A apart"));
+    CHECK(r.output.find("energy_eV") == std::string::npos);
+  }
+}

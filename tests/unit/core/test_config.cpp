@@ -404,5 +404,10 @@ TEST_CASE("files: locations use the path as given, and a missing file names its 
   CHECK_THAT(e.message(), Catch::Contains(missing));
   CHECK(e.where().file == missing);
   CHECK_THAT(error_of([&] { (void)ConfigTable::parse_file(dir); }).message(), Catch::Contains("directory"));
+  const std::string empty = dir + "/empty.toml";
+  std::ofstream(empty).close();
+  const auto e_empty = error_of([&] { (void)ConfigTable::parse_file(empty); });
+  CHECK_THAT(e_empty.message(), Catch::Contains("is empty"));  // not "check its permissions"
+  CHECK(e_empty.hint().find("permission") == std::string::npos);
   std::filesystem::remove_all(dir);
 }

@@ -80,6 +80,9 @@ TEST_CASE("quantities convert to internal units (Å, fs, eV, amu, K, V, eV/Å³)
       {"6 A", Dimension::length, 6.0},
       {"6 \xC3\x85", Dimension::length, 6.0},      // Å U+00C5
       {"6 \xE2\x84\xAB", Dimension::length, 6.0},  // Å U+212B ANGSTROM SIGN
+      {"6\xC2\xA0" "A", Dimension::length, 6.0},  // U+00A0 NO-BREAK SPACE, as word processors write it
+      {"6\xE2\x80\xAF" "A", Dimension::length, 6.0},  // U+202F NARROW NO-BREAK SPACE
+      {"300 \xE2\x84\xAA", Dimension::temperature, 300.0},  // U+212A KELVIN SIGN
       {"6 Ang", Dimension::length, 6.0},
       {"6 angstrom", Dimension::length, 6.0},
       {"0.6 nm", Dimension::length, 6.0},
