@@ -24,6 +24,7 @@
 #include "cli/tee_stream.hpp"
 #include "cli/threads.hpp"
 #include "cli/describe.hpp"
+#include "cli/neighbor_budget.hpp"
 #include "cli/run_directory.hpp"
 #include "cli/structure_table.hpp"
 #include "cli/time_steps.hpp"
@@ -108,6 +109,7 @@ MdPlan plan_md(const core::ConfigTable& root, const std::string& toml_path) {
                             "e.g. duration = \"10 ps\" or steps = 10000");
   }
   plan.skin = md_table.quantity_or("skin", Dimension::length, "1 A", core::Sign::positive);
+  check_neighbor_budget(plan.frame.system, plan.potential->cutoff(), plan.skin, md_table, potential);
   plan.initial_temperature = md_table.optional_quantity("initial_temperature", Dimension::temperature,
                                                         core::Sign::non_negative);
   const auto steps = md_table.optional_integer("steps", core::Sign::non_negative);

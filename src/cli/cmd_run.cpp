@@ -26,6 +26,7 @@
 #include "cli/commands.hpp"
 #include "cli/tee_stream.hpp"
 #include "cli/describe.hpp"
+#include "cli/neighbor_budget.hpp"
 #include "cli/run_directory.hpp"
 #include "cli/structure_table.hpp"
 #include "cli/threads.hpp"
@@ -154,6 +155,7 @@ RunPlan plan_run(const core::ConfigTable& root, const fs::path& base) {
 
   const auto md_table = root.require_table("md");
   plan.skin = md_table.quantity_or("skin", Dimension::length, "1 A", core::Sign::positive);
+  check_neighbor_budget(host, plan.potential->cutoff(), plan.skin, md_table, potential_table);
   plan.initial_temperature =
       md_table.optional_quantity("initial_temperature", Dimension::temperature, core::Sign::non_negative);
   plan.integrator = md::make_integrator(md_table, static_cast<std::uint64_t>(plan.seed));

@@ -37,6 +37,8 @@
 // so the inner loop streams through contiguous memory. Everything is O(N) for a fixed density.
 #include "core/neighbor_list.hpp"
 
+#include <cstdio>
+
 #include <omp.h>
 
 #include <algorithm>
@@ -189,6 +191,71 @@ void NeighborList::cartesian_shifts(const Cell& cell, std::vector<Vec3>& out) co
   }
 }
 
+double estimated_neighbor_pairs(const System& system, double range) {
+  const double n = static_cast<double>(system.num_atoms());
+  if (system.num_atoms() < 2) return n * n;
+  const double pi = 3.14159265358979323846;
+  const double ball3 = 4.0 / 3.0 * pi * range * range * range;
+  const Cell& cell = system.cell();
+  const auto x = system.positions();
+  // Two bounds, the smaller wins: the atoms spread over the volume they occupy (the cell, cut to
+  // the atoms' extent along non-periodic axes), and all pairs times the lattice images within
+  // range over the periodic axes (right for a sheet or a wire thinner than the range).
+  if (!cell.has_lattice()) {
+    Vec3 lo = x[0], hi = x[0];
+    for (const auto& r : x) {
+      lo = lo.cwiseMin(r);
+      hi = hi.cwiseMax(r);
+    }
+    const Vec3 extent = hi - lo;
+    const double volume = extent.x() * extent.y() * extent.z();
+    return volume > 0.0 ? std::min(n * n, n * n * ball3 / volume) : n * n;
+  }
+  std::vector<Vec3> periodic;
+  double occupied = std::abs(cell.volume());
+  for (int a = 0; a < 3; ++a) {
+    if (cell.periodic(a)) {
+      periodic.push_back(cell.vector(a));
+      continue;
+    }
+    double lo = std::numeric_limits<double>::infinity(), hi = -lo;
+    for (const auto& r : x) {
+      const double s = cell.to_fractional(r)[a];
+      lo = std::min(lo, s);
+      hi = std::max(hi, s);
+    }
+    occupied *= hi - lo;
+  }
+  double images = 1.0;
+  switch (periodic.size()) {
+    case 1: images = 2.0 * range / periodic[0].norm(); break;
+    case 2: images = pi * range * range / periodic[0].cross(periodic[1]).norm(); break;
+    case 3: images = ball3 / std::abs(periodic[0].dot(periodic[1].cross(periodic[2]))); break;
+    default: break;
+  }
+  const double spread = occupied > 0.0 ? ball3 / occupied : std::numeric_limits<double>::infinity();
+  const double per_pair = std::min(images, spread);
+  return std::isnan(per_pair) ? std::numeric_limits<double>::infinity() : n * n * per_pair;
+}
+
+void check_neighbor_budget(const System& system, double cutoff, double skin) {
+  if (!(cutoff > 0.0)) return;
+  const double pairs = estimated_neighbor_pairs(system, cutoff + skin);
+  if (pairs <= kMaxNeighborPairs) return;
+  char estimate[64];
+  std::snprintf(estimate, sizeof estimate, "%.2g", pairs);
+  char range[64];
+  std::snprintf(range, sizeof range, "%.4g", cutoff + skin);
+  char volume[64];
+  std::snprintf(volume, sizeof volume, "%.4g", system.cell().has_lattice() ? std::abs(system.cell().volume()) : 0.0);
+  throw InputError("the neighbor list would hold about " + std::string(estimate) + " pairs (" +
+                       std::to_string(system.num_atoms()) + " atoms, cutoff + skin " + range + " A" +
+                       (system.cell().has_lattice() ? std::string(", cell volume ") + volume + " A^3" : std::string()) +
+                       "), more than the limit of 5e8 (about 8 GB)",
+                   "a cutoff or skin this long, or a cell this small, is most likely a unit mistake: interatomic "
+                   "cutoffs are 5-12 A and cells at least a few A wide");
+}
+
 void NeighborList::build(const System& system) {
   built_ = false;  // until this build completes
   const std::size_t num = system.num_atoms();
@@ -200,6 +267,7 @@ void NeighborList::build(const System& system) {
   const double range = options_.cutoff + options_.skin;
   const double range2 = range * range;
   const bool is_half = options_.kind == NeighborKind::half;
+  check_neighbor_budget(system, options_.cutoff, options_.skin);
 
   offsets_.assign(num + 1, 0);
   // A zero cutoff: a potential that needs no pairs from the list (D3 sums its own lattice

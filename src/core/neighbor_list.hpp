@@ -33,6 +33,7 @@
 #include <array>
 #include <cstdint>
 #include <span>
+#include <string>
 #include <vector>
 
 #include "core/system.hpp"
@@ -46,6 +47,22 @@ struct NeighborOptions {
   double skin = 1.0;    ///< Å, extra range so the list stays valid for several steps
   NeighborKind kind = NeighborKind::full;
 };
+
+/// Largest number of pairs (full-list entries) a build may hold: about 8 GB of list and scratch
+/// at 16 bytes per entry. A larger request is almost always a unit mistake (a cutoff or skin of
+/// hundreds of Å, a cell of 1e-3 Å) and would exhaust memory or run for hours.
+inline constexpr double kMaxNeighborPairs = 5e8;
+
+/// The number of full-list entries a build of `system` with range cutoff + skin `range` (Å)
+/// would hold, estimated from the density: N² × ball / M, with ball the volume of a k-ball of
+/// radius `range` over the k periodic axes and M their cell measure (length, area or volume);
+/// N² for a cluster. The expected count for atoms spread evenly; for a slab or a wire it counts
+/// the images of the periodic axes only.
+[[nodiscard]] double estimated_neighbor_pairs(const System& system, double range);
+
+/// InputError when estimated_neighbor_pairs() exceeds kMaxNeighborPairs, with the estimate, the
+/// range and the cell in the message. build() calls it; commands call it in --check.
+void check_neighbor_budget(const System& system, double cutoff, double skin);
 
 class NeighborList {
  public:

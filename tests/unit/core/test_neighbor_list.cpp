@@ -671,3 +671,42 @@ TEST_CASE("a zero cutoff gives an empty list whatever the skin (potentials that 
   }
   CHECK_THROWS_AS(NeighborList({-1.0, 1.0, NeighborKind::full}), ioncycle::InputError);
 }
+
+TEST_CASE("the pair estimate follows the density; a list beyond the budget is refused, not allocated",
+          "[unit][neighbor]") {
+  Rng rng(77);
+  // A dense random periodic system: the estimate N^2 (4/3 pi R^3) / V is the expected full-list
+  // size; the build agrees within the random fluctuation.
+  const Cell cell(Mat3(Vec3(20.0, 20.0, 20.0).asDiagonal()));
+  const System system = random_system(cell, 400, rng);
+  NeighborList list(NeighborOptions{4.0, 1.0, NeighborKind::full});
+  list.build(system);
+  const double estimate = ioncycle::core::estimated_neighbor_pairs(system, 5.0);
+  CHECK(estimate == Approx(400.0 * 400.0 * 4.0 / 3.0 * std::numbers::pi * 125.0 / 8000.0).epsilon(1e-12));
+  CHECK(static_cast<double>(list.num_pairs()) == Approx(estimate).epsilon(0.05));
+  // A 0.02 A cell (a cell in the wrong unit: the reliability issue's hang) and a 1000 A cutoff
+  // on a small cell: an InputError with the estimate, before any allocation.
+  System tiny(Cell(Mat3(Vec3(0.02, 0.02, 0.02).asDiagonal())));
+  for (int k = 0; k < 4; ++k) {
+    AtomSpec a;
+    a.z = 6;
+    a.position = Vec3(0.004 * k, 0.0, 0.0);
+    (void)tiny.add_atom(a);
+  }
+  NeighborList small_cell(NeighborOptions{5.0, 1.0, NeighborKind::full});
+  CHECK_THROWS_AS(small_cell.build(tiny), ioncycle::InputError);
+  const System sixteen = random_system(Cell(Mat3(Vec3(8.0, 8.0, 8.0).asDiagonal())), 16, rng);
+  NeighborList huge(NeighborOptions{1000.0, 1.0, NeighborKind::full});
+  CHECK_THROWS_WITH(huge.build(sixteen), Catch::Contains("would hold about") && Catch::Contains("1001 A"));
+  CHECK(huge.num_pairs() == 0);
+  // A large cluster without a cell is bounded by its own extent, not by all N^2 pairs.
+  System cluster;
+  for (int k = 0; k < 30000; ++k) {
+    AtomSpec a;
+    a.z = 18;
+    a.position = Vec3(rng.uniform(0.0, 300.0), rng.uniform(0.0, 300.0), rng.uniform(0.0, 300.0));
+    (void)cluster.add_atom(a);
+  }
+  CHECK(ioncycle::core::estimated_neighbor_pairs(cluster, 6.0) < 1e7);
+  ioncycle::core::check_neighbor_budget(cluster, 5.0, 1.0);  // no throw
+}
