@@ -231,6 +231,10 @@ LoadedStructure load_structure(const core::ConfigTable& structure, const fs::pat
     const fs::path g(given);
     s.path = (g.is_absolute() ? g : base_dir / g).lexically_normal().string();
     std::error_code ec;
+    if (fs::is_directory(s.path, ec)) {
+      throw structure.error_at("file", "structure file '" + given + "' is a directory (" + s.path + ")",
+                               "give the path of a structure file inside it (extxyz, POSCAR, LAMMPS data, H5MD)");
+    }
     if (!fs::is_regular_file(s.path, ec)) {
       throw structure.error_at("file", "structure file '" + given + "' not found (looked for " + s.path + ")",
                                "paths are relative to the directory of the configuration file");

@@ -22,9 +22,14 @@ std::pair<int, int> read_repeat(const ConfigTable& t) {
   if (!t.has("repeat")) return {1, 1};
   const auto r = t.require_integer_array("repeat", 2);
   for (const auto v : r) {
-    if (v < 1 || v > 10000) {
+    if (v < 1) {
       throw t.error_at("repeat", "'repeat' must be two positive integers (got [" + std::to_string(r[0]) + ", " +
                                      std::to_string(r[1]) + "])",
+                       "the number of cells along a and b, e.g. repeat = [4, 4]");
+    }
+    if (v > 10000) {
+      throw t.error_at("repeat", "'repeat' is too large (got [" + std::to_string(r[0]) + ", " + std::to_string(r[1]) +
+                                     "]; at most 10000 cells along each axis)",
                        "the number of cells along a and b, e.g. repeat = [4, 4]");
     }
   }
@@ -33,9 +38,12 @@ std::pair<int, int> read_repeat(const ConfigTable& t) {
 
 int read_layers(const ConfigTable& t, int fallback) {
   const auto n = t.integer_or("layers", fallback);
-  if (n < 1 || n > 10000) {
+  if (n < 1) {
     throw t.error_at("layers", "'layers' must be a positive number of layers (got " + std::to_string(n) + ")",
                      "e.g. layers = 4");
+  }
+  if (n > 10000) {
+    throw t.error_at("layers", "'layers' is too large (got " + std::to_string(n) + "; at most 10000)", "e.g. layers = 4");
   }
   return static_cast<int>(n);
 }
