@@ -23,11 +23,12 @@ namespace ioncycle::potentials {
 
 namespace {
 
-// Keys of a SevenNet deployed model's extra files (sevenn/scripts/deploy.py, 0.13.0). The map
-// must be pre-seeded: torch::jit::load only fills keys that are already present.
+// Keys of a SevenNet deployed model's extra files (sevenn/scripts/deploy.py, 0.13.0), and the two
+// python/deploy_sevennet.py adds (the fidelity head of a multi-fidelity model and the pretrained
+// name). The map must be pre-seeded: torch::jit::load only fills keys that are already present.
 constexpr const char* kSevenNetKeys[] = {"chemical_symbols_to_index", "cutoff", "num_species",
                                           "model_type", "version", "dtype", "time", "flashTP",
-                                          "oeq", "comm_size"};
+                                          "oeq", "comm_size", "modal", "pretrained"};
 // Keys of ioncycle's own TorchScript format (torchscript_potential.hpp); cutoff and dtype are
 // shared with SevenNet's list. The marker's value is the format version this code reads.
 constexpr const char* kIoncycleKeys[] = {"ioncycle_model", "elements", "cutoff", "dtype"};

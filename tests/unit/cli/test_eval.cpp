@@ -159,3 +159,32 @@ TEST_CASE("eval: a non-finite energy or force is an error naming the potential a
     CHECK(r.output.find("energy_eV") == std::string::npos);
   }
 }
+
+TEST_CASE("python/deploy_sevennet.py deploys a chosen head of SevenNet-MF-0; model info names it",
+          "[unit][cli][eval][slow]") {
+  const std::string dir = t::temp_dir("deploy-mf");
+  const std::string script = std::string(IONCYCLE_SOURCE_DIR) + "/python/deploy_sevennet.py";
+  const auto deploy = [&](const std::string& args) {
+    return t::run_command(t::shell_quote(t::python()) + " " + t::shell_quote(script) + " " + args + " 2>&1");
+  };
+  for (const char* head : {"R2SCAN", "PBE"}) {
+    const auto r = deploy(std::string("7net-mf-0 --modal ") + head + " --output " + t::shell_quote(dir + "/" + head + ".pt"));
+    INFO(r.output);
+    REQUIRE(r.exit_code == 0);
+    const auto info = run_ioncycle("model info " + t::shell_quote(dir + "/" + head + ".pt"));
+    CHECK_THAT(info.output, Catch::Contains(std::string("modal       ") + head) && Catch::Contains("pretrained  7net-mf-0"));
+  }
+  // The two heads are two potentials: the r2SCAN head binds graphite more (TEACHERS.md).
+  const std::string structure = std::string(IONCYCLE_SOURCE_DIR) + "/examples/data/graphite-AB-4x4.extxyz";
+  const double r2scan = eval_json(structure, "sevennet:" + dir + "/R2SCAN.pt")["energy_eV"].get<double>();
+  const double pbe = eval_json(structure, "sevennet:" + dir + "/PBE.pt")["energy_eV"].get<double>();
+  CHECK(std::abs(r2scan - pbe) > 1.0);
+  // A multi-fidelity model without a head, or with one it lacks, is refused with its heads listed.
+  const auto none = deploy("7net-mf-0 --output " + t::shell_quote(dir + "/x.pt"));
+  CHECK(none.exit_code == 2);
+  CHECK_THAT(none.output, Catch::Contains("R2SCAN, PBE"));
+  const auto wrong = deploy("7net-mf-0 --modal HSE --output " + t::shell_quote(dir + "/x.pt"));
+  CHECK(wrong.exit_code == 2);
+  CHECK_THAT(wrong.output, Catch::Contains("no head 'HSE'"));
+  CHECK_FALSE(fs::exists(dir + "/x.pt"));
+}
