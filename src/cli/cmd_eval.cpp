@@ -88,6 +88,10 @@ int run_eval(const ParsedArgs& args, const Context& ctx) {
   const auto frames = io::read_frames(path, fmt);
   const std::size_t k = select_frame(frames, args.value("frame").value_or("-1"), path);
   const core::System& system = frames[k].system;
+  if (system.num_atoms() == 0) {
+    throw InputError(SourceLocation{path, 0, 0}, "the structure holds no atoms (frame " + std::to_string(k) + ")",
+                     "check that the file was written completely");
+  }
 
   const std::string spec = args.value("potential").value_or("default");
   potentials::SpecContext context;

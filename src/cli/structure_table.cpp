@@ -245,10 +245,17 @@ LoadedStructure load_structure(const core::ConfigTable& structure, const fs::pat
       throw structure.error_at(s.format_name ? "format" : "file", e.message(), e.hint());
     }
     auto frames = io::read_frames(s.path, s.format);
+    std::size_t chosen = 0;
     try {
-      s.frame = std::move(frames[select_frame(frames, std::to_string(s.frame_index), s.path)]);
+      chosen = select_frame(frames, std::to_string(s.frame_index), s.path);
+      s.frame = std::move(frames[chosen]);
     } catch (const InputError& e) {
       throw structure.error_at("frame", e.message(), e.hint());
+    }
+    if (s.frame.system.num_atoms() == 0) {
+      throw structure.error_at("file", "structure file '" + given + "' holds no atoms (frame " +
+                                           std::to_string(chosen) + ")",
+                               "a run needs a host structure; check that the file was written completely");
     }
   }
 

@@ -446,7 +446,8 @@ TEST_CASE("every file in tests/input_errors fails at its stated place", "[unit][
   // neighbor-list budget of [md] skin, which the CLI checks against the structure):
   const std::set<std::string> not_cycling = {"structure_file_missing.toml", "audit_on_exceed_misspelled.toml",
                                              "until_audit_without_audit.toml", "md_skin_too_long.toml",
-                                             "structure_file_is_directory.toml", "structure_repeat_too_large.toml"};
+                                             "structure_file_is_directory.toml", "structure_repeat_too_large.toml",
+                                             "structure_file_no_atoms.toml"};
   namespace fs = std::filesystem;
   const fs::path dir = fs::path(IONCYCLE_SOURCE_DIR) / "tests" / "input_errors";
   REQUIRE(fs::is_directory(dir));
