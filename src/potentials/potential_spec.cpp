@@ -201,14 +201,21 @@ std::vector<SpecTerm> parse_spec(std::string_view spec, const SpecContext& conte
     throw spec_error(context, 0, "the potential spec is empty", "e.g. \"default\" or \"sevennet:model.pt+d3\"");
   }
   std::size_t start = 0;
+  bool after_path = false;  // the previous term took a file path (for the hint about '+' in names)
   for (std::size_t pos = 0; pos <= spec.size(); ++pos) {
     const bool end = pos == spec.size();
+    // "++" is a '+' inside a term (a file name such as "model++v2.pt" for model+v2.pt).
+    if (!end && spec[pos] == '+' && pos + 1 < spec.size() && spec[pos + 1] == '+') {
+      ++pos;
+      continue;
+    }
     if (!end && !(spec[pos] == '+' && !is_exponent_sign(spec, pos))) continue;
     const std::string_view text = spec.substr(start, pos - start);
     const std::size_t lead = text.find_first_not_of(" \t");
     SpecTerm term;
     term.offset = start + (lead == std::string_view::npos ? 0 : lead);
-    const std::string t = trim(text);
+    std::string t = trim(text);
+    for (std::size_t k = t.find("++"); k != std::string::npos; k = t.find("++", k + 1)) t.erase(k, 1);
     const auto colon = t.find(':');
     term.kind = trim(t.substr(0, colon));
     term.argument = colon == std::string::npos ? "" : trim(t.substr(colon + 1));
@@ -218,8 +225,13 @@ std::vector<SpecTerm> parse_spec(std::string_view spec, const SpecContext& conte
     }
     if (std::find(kKinds.begin(), kKinds.end(), term.kind) == kKinds.end()) {
       std::string hint = core::did_you_mean(term.kind, kKinds);
-      throw spec_error(context, term.offset, "unknown potential '" + term.kind + "'",
-                       (hint.empty() ? "" : hint + " ") + "known: " + core::join(kKinds, ", "));
+      if (after_path && term.argument.empty() && hint.empty()) {
+        hint = "'+' joins the terms of a sum; a '+' inside a file name is written twice ('model++v2.pt' for "
+               "model+v2.pt), or give the file in the table form: model = \"...\"";
+      } else {
+        hint = (hint.empty() ? "" : hint + " ") + "known: " + core::join(kKinds, ", ");
+      }
+      throw spec_error(context, term.offset, "unknown potential '" + term.kind + "'", hint);
     }
     const bool needs_argument = term.kind == "mace" || term.kind == "torchscript" || term.kind == "nep" ||
                                 term.kind == "model" ||
@@ -232,6 +244,8 @@ std::vector<SpecTerm> parse_spec(std::string_view spec, const SpecContext& conte
                                                            : term.kind + ":path/to/model.pt";
       throw spec_error(context, term.offset, "'" + term.kind + "' needs an argument after ':'", "e.g. " + example);
     }
+    const bool takes_path = term.kind == "sevennet" || term.kind == "mace" || term.kind == "torchscript" ||
+                            term.kind == "nep" || term.kind == "model" || term.kind == "tersoff";
     if (term.kind == "default") {
       if (!term.argument.empty()) {
         throw spec_error(context, term.offset, "'default' takes no argument",
@@ -243,6 +257,7 @@ std::vector<SpecTerm> parse_spec(std::string_view spec, const SpecContext& conte
       if (term.kind == "sevennet" && term.argument.empty()) term.argument = "default";
       terms.push_back(std::move(term));
     }
+    after_path = takes_path;
     start = pos + 1;
   }
   return terms;

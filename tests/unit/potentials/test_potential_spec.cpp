@@ -36,6 +36,16 @@ TEST_CASE("spec strings split into terms; 'default' is SevenNet-0 plus D3", "[un
   CHECK(terms[0].argument == "epsilon=1e+0 eV,sigma=3 A,cutoff=8 A");
   CHECK(terms[1].kind == "morse");
 
+  // "++" is a '+' inside a term: a file name with '+' in it.
+  terms = p::parse_spec("sevennet:models/a++b.pt+d3", context);
+  REQUIRE(terms.size() == 2);
+  CHECK(terms[0].argument == "models/a+b.pt");
+  CHECK(terms[1].kind == "d3");
+  // A single '+' in a file name splits it: the hint says how to write it.
+  CHECK_THROWS_WITH(p::parse_spec("sevennet:models/a+b.pt", context),
+                    Catch::Contains("unknown potential 'b.pt'") && Catch::Contains("written twice"));
+  CHECK_THROWS_WITH(p::parse_spec("sevennet:m.pt+d33", context), Catch::Contains("did you mean 'd3'"));
+
   // A bare "sevennet" is SevenNet-0.
   terms = p::parse_spec("sevennet", context);
   REQUIRE(terms.size() == 1);
