@@ -150,6 +150,17 @@ SpecContext spec_context(const core::ConfigTable& table, const std::string& base
   return context;
 }
 
+// A `model = PATH` value is one file, never a sum: its '+' signs are written as the spec grammar's
+// "++" (potential_spec.hpp) before the one-term spec is parsed.
+std::string literal_path(const std::string& path) {
+  std::string out;
+  for (const char c : path) {
+    out += c;
+    if (c == '+') out += '+';
+  }
+  return out;
+}
+
 // `spec = "..."`, or `model = "..."` (sugar: "default" is the default spec, a path is "model:PATH").
 std::unique_ptr<Potential> make_from_spec_key(const core::ConfigTable& table, const std::string& key,
                                               const std::string& base_dir, const std::vector<int>& structure_elements) {
@@ -163,7 +174,7 @@ std::unique_ptr<Potential> make_from_spec_key(const core::ConfigTable& table, co
     d3->reject_unknown_keys();
   }
   table.reject_unknown_keys();
-  const std::string spec = key == "model" && text != "default" ? "model:" + text : text;
+  const std::string spec = key == "model" && text != "default" ? "model:" + literal_path(text) : text;
   return make_potential_from_spec(spec, context);
 }
 
@@ -174,7 +185,7 @@ std::unique_ptr<Potential> make_model_table(const core::ConfigTable& table, cons
   const std::string given = table.require_string("model");
   const SpecContext context = spec_context(table, base_dir, structure_elements, "model");
   table.reject_unknown_keys();
-  return make_potential_from_spec(type + ":" + given, context);
+  return make_potential_from_spec(type + ":" + literal_path(given), context);
 }
 
 std::unique_ptr<Potential> make_d3_table(const core::ConfigTable& table) {

@@ -109,6 +109,12 @@ TEST_CASE("[potential] spec = and model = use the spec grammar, located in the f
   // model = PATH is "model:PATH": the file's format is recognized; a missing file is located.
   const auto missing = ConfigTable::parse_string("[potential]\nmodel = \"nope.pt\"\n", "run.toml").require_table("potential");
   CHECK_THROWS_WITH(p::make_potential(missing, "/tmp", {6}), Catch::Contains("nope.pt"));
+  // A model path is one file, '+' and all, with or without a type.
+  for (const char* text : {"[potential]\nmodel = \"v1+d3.pt\"\n", "[potential]\ntype = \"nep\"\nmodel = \"v1+d3.pt\"\n"}) {
+    const auto plus = ConfigTable::parse_string(text, "run.toml").require_table("potential");
+    CHECK_THROWS_WITH(p::make_potential(plus, "/tmp", {6}),
+                      Catch::Contains("v1+d3.pt") && !Catch::Contains("unknown potential"));
+  }
   // device must be one of the known names.
   const auto device = ConfigTable::parse_string("[potential]\nmodel = \"default\"\ndevice = \"gpu\"\n", "run.toml")
                           .require_table("potential");
