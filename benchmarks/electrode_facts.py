@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: MIT
 """Relax the graphite electrode's reference cells with one or more potentials and print their facts
-(docs/validation.md "Teachers and students on the electrode's facts", docs/benchmarks.md).
+(docs/validation.md, "The electrode's facts with a teacher").
 
     .venv/bin/python benchmarks/electrode_facts.py [--threads N] [--sites] [--out DIR] LABEL=SPEC ...
 
