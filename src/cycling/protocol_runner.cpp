@@ -327,16 +327,18 @@ std::int64_t ProtocolRunner::next_stop() const {
 void ProtocolRunner::record(const ExchangeEvent& e, const std::string& kind) {
   const StepSpec& s = current();
   const bool is_insert = e.kind == ExchangeKind::insert;
-  if (!e.accepted && !e.failure.empty() && s.type == StepType::intercalate) {
+  if (!e.accepted && !e.failure.empty() && s.type == StepType::intercalate &&
+      exchanger_.site_finder().unavailable_reason().empty()) {
     // No free site for the next ion: the host is full under its exclusions at this x, as a
     // galvanostatic charge ends at its cut-off. The step ends (docs/protocols.md, intercalate);
-    // the protocol goes on with the next one.
+    // the protocol goes on with the next one. A site set that does not exist at all (no
+    // galleries, no free edge) is no full host: that still stops the run below.
     end_step("host full: " + e.failure);
     return;
   }
   if (!e.accepted && !e.failure.empty() && s.type != StepType::hold) {
-    // A removal that cannot happen (no ion the policy can take) stops the run: the schedule
-    // cannot be kept.
+    // An event that cannot happen (a site set the host lacks, no ion the removal policy can
+    // take) stops the run: the schedule cannot be kept.
     std::ostringstream where;
     where << "cycle " << (cursor_.cycle + 1) << ", " << s.label() << ", t = "
           << units::format_quantity(sim_.time(), units::Dimension::time);

@@ -41,10 +41,6 @@ class SnapshotTaker final : public md::Observer {
   std::string origin_;
 };
 
-}  // namespace
-
-namespace {
-
 constexpr const char* kJournal = "teacher-MD journal";
 
 std::string info_string(const io::Frame& f, const char* key) {
